@@ -1,0 +1,103 @@
+"""The matcher answers, asks which was meant, or says it does not know."""
+
+from __future__ import annotations
+
+from voiceassist.assistant import Assistant
+from voiceassist.content import KnowledgeBase
+from voiceassist.matcher import Matcher
+from voiceassist.settings import MatchSettings
+from voiceassist.text import Analyzer, normalize
+
+INLINE = """\
+entries:
+  - id: eye-twitch
+    question: Why does my eye twitch?
+    topic: eye twitching
+    phrasings: [eye twitching, twitchy eye, my eyelid jumps, eye keeps flickering,
+                why is my eye twitching, eye spasms, twitch under my eye, my eye flutters]
+    answer: Often tiredness.
+    escalation: See a doctor if it lasts.
+    sources: [{organisation: NHS, title: Twitching, url: "https://www.nhs.uk/conditions/twitching/"}]
+    reviewed: 2026-11-26
+  - id: eye-itch
+    question: Why does my eye itch?
+    topic: itchy eyes
+    phrasings: [itchy eyes, eye itching, my eyes itch, why are my eyes itchy, eye feels itchy,
+                scratchy eyes, itchy eyelids, my eye is itchy]
+    answer: Often allergies.
+    escalation: See a doctor if it lasts.
+    sources: [{organisation: NHS, title: Itchy eyes, url: "https://www.nhs.uk/"}]
+    reviewed: 2026-11-26
+synonyms:
+  - [twitch, twitching, twitchy, jumps, flickering, flutters, spasms]
+"""
+
+
+def inline_matcher(**settings: float) -> Matcher:
+    kb = KnowledgeBase.from_yaml(INLINE)
+    return Matcher(kb, Analyzer(kb.synonyms), MatchSettings(**settings))
+
+
+def test_every_seed_question_is_answered_with_its_own_entry(
+    assistant: Assistant, kb: KnowledgeBase
+) -> None:
+    for entry in kb.entries:
+        result = assistant.matcher.match(entry.question)
+        assert result.kind == "answer" and result.best and result.best.entry.id == entry.id
+
+
+def test_scalp_question_from_the_issue_gets_the_scalp_answer(assistant: Assistant) -> None:
+    reply = assistant.ask("what causes muscle spasms in my scalp")
+    assert reply.kind == "answer" and reply.entry and reply.entry.id == "scalp-spasm-causes"
+    assert reply.text.startswith("Tension headaches happen")
+
+
+def test_off_topic_question_sharing_words_is_unknown(assistant: Assistant) -> None:
+    assert assistant.matcher.match("what causes an itchy scalp").kind == "unknown"
+
+
+def test_unknown_reply_says_what_it_can_answer(assistant: Assistant) -> None:
+    reply = assistant.ask("how do I bake bread")
+    assert reply.kind == "unknown"
+    assert reply.text.startswith("I don't have an answer for that.")
+    assert "cricopharyngeal spasm" in reply.text
+
+
+def test_british_spelling_finds_the_american_entry(assistant: Assistant) -> None:
+    result = assistant.matcher.match("can a brain tumour give you facial twitching")
+    assert result.best and result.best.entry.id == "tumor-facial-twitching"
+
+
+def test_split_and_misspelt_hard_word_is_still_found(assistant: Assistant) -> None:
+    for heard in ("what is crico faringeal spasm", "what is krikofaringeal spasm"):
+        result = assistant.matcher.match(heard)
+        assert result.kind == "answer", heard
+        assert result.best and result.best.entry.id == "cricopharyngeal-spasm"
+
+
+def test_a_phrase_close_to_two_entries_asks_which(assistant: Assistant) -> None:
+    reply = assistant.ask("what causes spasms in my head")
+    assert reply.kind == "clarify"
+    assert reply.text.startswith("Did you mean 1,") and ", or 2," in reply.text
+    assert len(reply.alternatives) == 2
+
+
+def test_synonyms_from_content_are_used() -> None:
+    result = inline_matcher().match("my eye keeps jumping")
+    assert result.kind == "answer" and result.best and result.best.entry.id == "eye-twitch"
+
+
+def test_thresholds_come_from_settings() -> None:
+    strict = inline_matcher(answer_threshold=0.99, clarify_threshold=0.99, confident_threshold=1)
+    assert strict.match("twitching eye at night").kind == "unknown"
+    assert inline_matcher().match("twitching eye at night").kind == "answer"
+
+
+def test_medium_confidence_answer_is_read_back_first(assistant: Assistant) -> None:
+    reply = assistant.ask("one half of my face keeps jerking, what is the reason")
+    assert reply.kind == "answer"
+    assert reply.text.startswith("You asked about spasms on one side of the face")
+
+
+def test_normalisation_expands_contractions_and_number_words() -> None:
+    assert normalize("I can't BREATHE… for two days!") == "i can not breathe for 2 days"

@@ -1,0 +1,89 @@
+"""Red flags are caught whatever else is said, and ordinary questions raise none."""
+
+from __future__ import annotations
+
+import pytest
+
+from voiceassist.assistant import Assistant
+from voiceassist.content import KnowledgeBase
+
+# Written for these tests; the held-out eval set has its own.
+RED_FLAGS = {
+    "emergency": [
+        "my face has gone droopy on the left",
+        "my grandad cannot lift his arm and his smile is lopsided",
+        "I think my mum had a mini stroke",
+        "sudden loss of sight in one eye",
+        "the worst headache I have ever had came on suddenly",
+        "fever and a stiff neck with a headache",
+        "I fell down the stairs, hit my head and I am confused",
+        "she is fitting",
+        "I am choking",
+        "my chest hurts",
+        "one whole side of my body is numb",
+        "I had a car crash and my neck hurts",
+    ],
+    "crisis": [
+        "I want to kill myself",
+        "I have been self harming",
+        "I took too many pills on purpose",
+    ],
+    "urgent": [
+        "I cannot close my eye since this morning",
+        "I am having trouble swallowing",
+        "my calf is swollen and red",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("level", "text"), [(level, text) for level, texts in RED_FLAGS.items() for text in texts]
+)
+def test_red_flag_is_caught_at_its_level(assistant: Assistant, level: str, text: str) -> None:
+    result = assistant.triage.check(text)
+    assert result is not None
+    assert result.level == level or (level == "urgent" and result.level == "emergency")
+
+
+def test_word_order_and_filler_do_not_hide_a_red_flag(assistant: Assistant) -> None:
+    result = assistant.triage.check("um drooping, uh, my face is, you know, sort of drooping")
+    assert result is not None and result.level == "emergency"
+
+
+def test_recogniser_typos_do_not_hide_a_red_flag(assistant: Assistant) -> None:
+    for misheard in (
+        "i cant breeth",
+        "my face is droopin",
+        "i want to kill my self",
+        "i feel sue icidal",
+    ):
+        result = assistant.triage.check(misheard)
+        assert result is not None, misheard
+
+
+def test_no_content_question_or_phrasing_raises_an_emergency(
+    assistant: Assistant, kb: KnowledgeBase
+) -> None:
+    for entry in kb.entries:
+        for text in (entry.question, *entry.phrasings):
+            result = assistant.triage.check(text)
+            assert result is None or result.level == "urgent", (text, result)
+
+
+def test_red_flag_advice_comes_first_even_with_an_answer(assistant: Assistant) -> None:
+    reply = assistant.ask("why is the side of my head spasming, and now my face is drooping")
+    assert reply.triage == "emergency"
+    assert reply.kind == "answer" and reply.entry and reply.entry.id == "hemifacial-spasm"
+    assert reply.text.startswith("A drooping or weak face")
+    assert "Call 911 now" in reply.parts[0]
+
+
+def test_most_urgent_advice_is_said_first(assistant: Assistant) -> None:
+    reply = assistant.ask("my calf is swollen and I cannot breathe")
+    assert reply.triage == "emergency"
+    assert "breathing" in reply.parts[0].lower()
+
+
+def test_red_flag_in_any_recogniser_hypothesis_escalates(assistant: Assistant) -> None:
+    reply = assistant.ask("my face is dripping", alternatives=["my face is drooping"])
+    assert reply.triage == "emergency"

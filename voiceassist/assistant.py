@@ -1,0 +1,228 @@
+"""The assistant core: triage first, then commands, then matching; no audio here.
+
+``Assistant.ask`` answers one utterance with no memory (the ``ask`` command).
+``Conversation`` keeps what a person needs across turns: the disclaimer said once,
+the last reply for "repeat", the parts of a long answer, a pending "did you mean".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .commands import find_command
+from .content import Entry, KnowledgeBase
+from .matcher import Matcher, MatchResult, ScoredEntry
+from .settings import Settings
+from .text import Analyzer, normalize
+from .triage import Triage, TriageResult
+
+_LOGGER = logging.getLogger(__name__)
+
+DISCLAIMER = "This is general information, not a diagnosis. In an emergency, call {emergency}."
+NOT_HEARD = "I did not catch a question. Please ask again."
+
+
+@dataclass(frozen=True)
+class EntryRef:
+    id: str
+    question: str
+    score: float
+
+    @staticmethod
+    def of(scored: ScoredEntry) -> EntryRef:
+        return EntryRef(scored.entry.id, scored.entry.question, round(scored.score, 3))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "question": self.question, "score": self.score}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the assistant says in answer to one utterance."""
+
+    input: str
+    kind: str
+    """"answer", "clarify", "unknown" or "command"."""
+    triage: str | None
+    """None, or the most urgent red-flag level heard."""
+    entry: EntryRef | None
+    alternatives: tuple[EntryRef, ...]
+    parts: tuple[str, ...]
+    """What is said, in the order said; triage advice always first."""
+    command: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Extra keys for JSON output (transcript, engine) added by the voice path."""
+
+    @property
+    def text(self) -> str:
+        return " ".join(p for p in self.parts if p)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "kind": self.kind,
+            "triage": self.triage,
+            "entry": self.entry.to_json() if self.entry else None,
+            "alternatives": [a.to_json() for a in self.alternatives],
+            "text": self.text,
+            **self.extra,
+        }
+
+
+class Assistant:
+    """Stateless question answering over one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, settings: Settings) -> None:
+        self.kb = kb
+        self.settings = settings
+        self.analyzer = Analyzer(kb.synonyms)
+        self.triage = Triage(kb, self.analyzer)
+        self.matcher = Matcher(kb, self.analyzer, settings.match)
+
+    def fill(self, text: str) -> str:
+        """Put the region's numbers into advice text."""
+        values = self.settings.region.placeholders()
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
+    def triage_parts(self, result: TriageResult | None) -> list[str]:
+        if result is None:
+            return []
+        # The most urgent advice first; one line per distinct rule, at most three.
+        return [self.fill(rule.advice) for rule in result.rules[:3]]
+
+    def answer_parts(self, entry: Entry, read_back: bool) -> list[str]:
+        parts = [f"You asked about {entry.topic}."] if read_back else []
+        parts += [self.fill(entry.answer), self.fill(entry.escalation)]
+        return parts
+
+    def clarify_text(self, options: Sequence[ScoredEntry]) -> str:
+        choices = ", or ".join(f"{n}, {o.entry.topic}" for n, o in enumerate(options, 1))
+        return f"Did you mean {choices}?"
+
+    def unknown_text(self) -> str:
+        return (
+            "I don't have an answer for that. I can answer questions about "
+            + self.topics_sentence()
+            + "."
+        )
+
+    def topics_sentence(self) -> str:
+        topics = [e.topic for e in self.kb.entries]
+        return ", ".join(topics[:-1]) + ", and " + topics[-1] if len(topics) > 1 else topics[0]
+
+    def ask(self, text: str, alternatives: Sequence[str] = ()) -> Reply:
+        """Answer one utterance. ``alternatives`` are other recogniser hypotheses."""
+        hypotheses = [text, *alternatives]
+        triage = self.triage.check_all(hypotheses)
+        if not normalize(text) and not alternatives:
+            return Reply(text, "unknown", None, None, (), (NOT_HEARD,))
+        match = self.matcher.match_all(hypotheses)
+        return self.reply_for(text, triage, match)
+
+    def reply_for(self, text: str, triage: TriageResult | None, match: MatchResult) -> Reply:
+        level = triage.level if triage else None
+        parts = self.triage_parts(triage)
+        best = match.best
+        alternatives = tuple(EntryRef.of(s) for s in match.ranked[1:])
+        if match.kind == "answer" and best is not None:
+            parts += self.answer_parts(best.entry, read_back=not match.confident)
+            return Reply(text, "answer", level, EntryRef.of(best), alternatives, tuple(parts))
+        if match.kind == "clarify":
+            parts.append(self.clarify_text(match.ranked[:2]))
+            return Reply(
+                text,
+                "clarify",
+                level,
+                None,
+                tuple(EntryRef.of(s) for s in match.ranked[:2]),
+                tuple(parts),
+            )
+        if triage is None:
+            parts.append(self.unknown_text())
+        return Reply(text, "unknown", level, None, alternatives, tuple(parts))
+
+
+@dataclass
+class Conversation:
+    """A multi-turn conversation; the same rules in text and voice mode."""
+
+    assistant: Assistant
+    disclaimer_given: bool = False
+    last: Reply | None = None
+    pending_choice: tuple[Entry, ...] = ()
+    finished: bool = False
+
+    def turn(self, text: str, alternatives: Sequence[str] = ()) -> Reply:
+        reply = self._turn(text, alternatives)
+        if reply.kind in ("answer", "clarify") and not self.disclaimer_given:
+            self.disclaimer_given = True
+            reply = replace(reply, parts=(*reply.parts, self.assistant.fill(DISCLAIMER)))
+        if reply.command != "repeat":
+            self.last = reply
+        return reply
+
+    def _turn(self, text: str, alternatives: Sequence[str]) -> Reply:
+        a = self.assistant
+        triage = a.triage.check_all([text, *alternatives])
+        command = None if triage else find_command(text)
+        if command is not None:
+            return self._command(text, command)
+        if self.pending_choice and triage is None:
+            chosen = self._choice(text)
+            self.pending_choice = ()
+            if chosen is not None:
+                return Reply(
+                    text,
+                    "answer",
+                    None,
+                    EntryRef(chosen.id, chosen.question, 1.0),
+                    (),
+                    tuple(a.answer_parts(chosen, read_back=False)),
+                )
+        reply = a.ask(text, alternatives)
+        if reply.kind == "clarify":
+            self.pending_choice = tuple(a.kb.entry(r.id) for r in reply.alternatives)
+        return reply
+
+    def _choice(self, text: str) -> Entry | None:
+        words = normalize(text).split()
+        ordinal = {"1": 0, "2": 1, "3": 2, "last": -1}
+        picks = [ordinal[w] for w in words if w in ordinal]
+        if picks and len(words) <= 5:
+            return self.pending_choice[picks[0]]
+        match = self.assistant.matcher.match(text)
+        if match.best is not None and match.best.entry in self.pending_choice:
+            return match.best.entry if match.kind != "unknown" else None
+        return None
+
+    def _command(self, text: str, command: str) -> Reply:
+        a = self.assistant
+        if command == "goodbye":
+            self.finished = True
+            parts: tuple[str, ...] = ("Goodbye. Take care.",)
+        elif command == "repeat":
+            parts = self.last.parts if self.last else ("I have not said anything yet.",)
+        elif command == "help":
+            parts = (
+                "You can ask me a health question out loud. I know about "
+                + a.topics_sentence()
+                + ". You can also say repeat, slower, faster, "
+                "louder, quieter, stop, more, back, where is that from, or goodbye.",
+            )
+        elif command == "source" and self.last is not None and self.last.entry is not None:
+            entry = a.kb.entry(self.last.entry.id)
+            orgs = sorted({s.organisation for s in entry.sources})
+            parts = (
+                f"That answer is based on {', '.join(orgs)}. It was reviewed on "
+                f"{entry.reviewed:%d %B %Y}.",
+            )
+        elif command == "source":
+            parts = ("I have not given an answer yet.",)
+        else:
+            parts = ("OK.",)
+        return Reply(text, "command", None, None, (), parts, command=command)
