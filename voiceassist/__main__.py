@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .assistant import Assistant, Conversation, Reply
 from .content import KnowledgeBase
-from .errors import ContentError, VoiceAssistError
-from .settings import REGIONS, Settings, default_content_dir
+from .errors import AudioDeviceError, ContentError, ModelError, SpeechError, VoiceAssistError
+from .settings import (
+    REGIONS,
+    Settings,
+    SpeechInputSettings,
+    SpeechSettings,
+    default_content_dir,
+)
 
 _LOGGER = logging.getLogger("voiceassist")
 
@@ -43,14 +51,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="which emergency and help numbers are said (default: US)",
     )
     parser.add_argument("--debug", action="store_true", help="show logs and tracebacks")
+    voice = parser.add_argument_group("voice input")
+    voice.add_argument(
+        "--engine",
+        choices=("auto", "vosk", "pocketsphinx"),
+        default="auto",
+        help="speech recogniser (default: Vosk if a model is found)",
+    )
+    voice.add_argument("--model", type=Path, metavar="PATH", help="Vosk model folder")
+    voice.add_argument("--device", metavar="DEV", help="microphone: index or part of its name")
+    voice.add_argument(
+        "--trailing-silence",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="silence that ends an utterance (default: 0.5)",
+    )
+    speech = parser.add_argument_group("speech output")
+    speech.add_argument("--rate", type=int, default=170, help="words per minute (default 170)")
+    speech.add_argument("--volume", type=float, default=1.0, help="0 to 1 (default 1)")
+    speech.add_argument("--voice", help="voice id or part of its name (see 'voiceassist voices')")
+    speech.add_argument("--output-device", metavar="DEV", help="speaker: index or name")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="answer each question on its own")
     ask.add_argument("question", nargs="*", help="question text; '-' reads one per line from stdin")
-    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--wav", nargs="+", type=Path, metavar="FILE", help="answer recordings")
+    _output_options(ask)
 
     text = commands.add_parser("text", help="a conversation, one utterance per stdin line")
-    text.add_argument("--json", action="store_true", help="one JSON object per line")
+    _output_options(text)
+
+    listen = commands.add_parser("listen", help="print what the microphone hears")
+    listen.add_argument("--once", action="store_true", help="stop after one utterance")
+
+    commands.add_parser("devices", help="list microphones (the default is marked)")
+    commands.add_parser("voices", help="list installed speech voices")
+
+    models = commands.add_parser("models", help="list or download speech models")
+    model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    model_commands.add_parser("list", help="installed models and where they are")
+    download = model_commands.add_parser("download", help="download a Vosk model")
+    download.add_argument("name", nargs="?", help="model name (default: the small US English)")
+    download.add_argument("--url", help="download from here instead (a mirror)")
+    download.add_argument("--sha256", help="expected checksum when --url is given")
+    download.add_argument("--dir", type=Path, help="install here (default: your data folder)")
 
     evaluate = commands.add_parser("eval", help="measure accuracy on a labelled set")
     evaluate.add_argument("file", type=Path)
@@ -67,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON object per input")
+    parser.add_argument("--speak", action="store_true", help="also speak the answers aloud")
+    parser.add_argument(
+        "--speak-to", type=Path, metavar="FILE.wav", help="write what would be spoken to a WAV file"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -75,82 +128,293 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.command == "ask" and not args.question:
-        parser.error("ask needs a question, or '-' to read questions from stdin")
+    if args.command == "ask" and not args.question and not args.wav:
+        parser.error("ask needs a question, '-' to read questions from stdin, or --wav FILE")
+    if args.command == "ask" and args.question and args.wav:
+        parser.error("ask takes either question text or --wav files, not both")
     try:
-        return _run(args)
+        settings = _settings(args)
+    except ValueError as err:
+        parser.error(str(err))
+    try:
+        return _run(args, settings)
     except VoiceAssistError as err:
         if args.debug:
             raise
         print(f"voiceassist: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. piped into head); nothing left to say.
-        sys.stderr.close()
+        with contextlib.suppress(OSError):
+            sys.stderr.close()
         return 1
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    content_dir = args.content if args.content else default_content_dir()
-    return Settings(content_dir=content_dir, region=REGIONS[args.region])
+    return Settings(
+        content_dir=args.content or default_content_dir(),
+        region=REGIONS[args.region],
+        speech_input=SpeechInputSettings(
+            engine=args.engine,
+            model=args.model,
+            device=args.device,
+            trailing_silence=args.trailing_silence,
+        ),
+        speech=SpeechSettings(rate=args.rate, volume=args.volume, voice=args.voice),
+    )
 
 
-def _assistant(args: argparse.Namespace) -> Assistant:
-    settings = _settings(args)
-    return Assistant(KnowledgeBase.from_dir(settings.content_dir), settings)
-
-
-def _run(args: argparse.Namespace) -> int:
-    if args.command == "content":
-        return _content(args)
-    if args.command == "eval":
-        return _eval(args)
-    assistant = _assistant(args)
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    handlers = {
+        "content": _content,
+        "eval": _eval,
+        "devices": _devices,
+        "voices": _voices,
+        "models": _models,
+    }
+    if args.command in handlers:
+        return handlers[args.command](args, settings)
+    assistant = Assistant(KnowledgeBase.from_dir(settings.content_dir), settings)
     if args.command == "ask":
-        questions = _stdin_lines() if args.question == ["-"] else [" ".join(args.question)]
-        for question in questions:
-            _emit(assistant.ask(question), args.json, sys.stdout)
-        return 0
-    if args.command is None:
-        print(
-            "voiceassist: voice mode is not available yet; using text mode. "
-            "Type a question and press Enter.",
-            file=sys.stderr,
-        )
-    return _conversation(Conversation(assistant), getattr(args, "json", False))
+        return _ask(args, settings, assistant)
+    if args.command == "text":
+        with _speaker(args, settings) as speaker:
+            return _conversation(Conversation(assistant), args.json, speaker)
+    if args.command == "listen":
+        return _listen(args, settings, assistant)
+    return _voice(args, settings, assistant)
 
 
-def _conversation(conversation: Conversation, as_json: bool) -> int:
-    if not as_json and sys.stdin.isatty():
-        print(GREETING, flush=True)
-    for line in _stdin_lines():
-        _emit(conversation.turn(line), as_json, sys.stdout)
-        if conversation.finished:
-            break
-    return 0
+# -- speaking ---------------------------------------------------------------------------
 
 
-def _emit(reply: Reply, as_json: bool, out: TextIO) -> None:
+@contextlib.contextmanager
+def _speaker(args: argparse.Namespace, settings: Settings) -> Iterator[Any]:
+    """The speaker asked for with --speak / --speak-to, or None."""
+    from .tts import SpeechSpeaker, WavFileSpeaker
+
+    speaker: Any = None
+    if getattr(args, "speak_to", None):
+        speaker = WavFileSpeaker(settings.speech, args.speak_to)
+    elif getattr(args, "speak", False):
+        speaker = SpeechSpeaker(settings.speech, args.output_device)
+    try:
+        yield speaker
+    finally:
+        if speaker is not None:
+            speaker.close()
+
+
+def _emit(reply: Reply, as_json: bool, out: TextIO, speaker: Any = None) -> None:
     if as_json:
         out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
     else:
         out.write(reply.text + "\n")
     out.flush()
+    if speaker is not None:
+        try:
+            speaker.say(reply.parts)
+        except AudioDeviceError as err:
+            raise SpeechError(f"cannot speak: {err}") from err
+
+
+# -- text ------------------------------------------------------------------------------
+
+
+def _ask(args: argparse.Namespace, settings: Settings, assistant: Assistant) -> int:
+    with _speaker(args, settings) as speaker:
+        if args.wav:
+            return _ask_wav(args, settings, assistant, speaker)
+        questions = _stdin_lines() if args.question == ["-"] else iter([" ".join(args.question)])
+        for question in questions:
+            _emit(assistant.ask(question), args.json, sys.stdout, speaker)
+    return 0
+
+
+def _conversation(conversation: Conversation, as_json: bool, speaker: Any = None) -> int:
+    if not as_json and sys.stdin.isatty():
+        print(GREETING, flush=True)
+    for line in _stdin_lines():
+        _emit(conversation.turn(line), as_json, sys.stdout, speaker)
+        if conversation.finished:
+            break
+    return 0
 
 
 def _stdin_lines() -> Iterator[str]:
-    stream: Iterable[str] = sys.stdin
-    if isinstance(sys.stdin, __import__("io").TextIOWrapper):
+    if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")
-    for line in stream:
+    for line in sys.stdin:
         yield line.rstrip("\r\n")
 
 
-def _content(args: argparse.Namespace) -> int:
+# -- voice -------------------------------------------------------------------------------
+
+
+def _listener(settings: Settings, assistant: Assistant) -> Any:
+    from .listen import Listener
+    from .stt import make_recognizer
+
+    recognizer = make_recognizer(settings.speech_input, assistant.kb)
+    hint = ""
+    if settings.speech_input.engine == "auto" and recognizer.engine.startswith("pocketsphinx"):
+        hint = " (no Vosk model found; for better recognition: voiceassist models download)"
+    print(f"Speech recogniser: {recognizer.engine}{hint}", file=sys.stderr)
+    return Listener(
+        recognizer, settings.speech_input.trailing_silence, settings.speech_input.max_utterance
+    )
+
+
+def _ask_wav(
+    args: argparse.Namespace, settings: Settings, assistant: Assistant, speaker: Any
+) -> int:
+    from .audio import read_wav
+    from .listen import transcribe
+
+    listener = _listener(settings, assistant)
+    for path in args.wav:
+        transcript = transcribe(listener, read_wav(path))
+        if transcript is None or not transcript.text:
+            reply = assistant.ask("")
+        else:
+            reply = assistant.ask(transcript.text, transcript.alternatives)
+        reply.extra.update(
+            {
+                "transcript": transcript.text if transcript else "",
+                "engine": listener.recognizer.engine,
+            }
+        )
+        _emit(reply, args.json, sys.stdout, speaker)
+    return 0
+
+
+def _listen(args: argparse.Namespace, settings: Settings, assistant: Assistant) -> int:
+    from .mic import make_microphone
+    from .voice import PartialLine
+
+    listener = _listener(settings, assistant)
+    mic = make_microphone(settings.speech_input.device)
+    print(f"Listening on {mic.description}. Speak now; Ctrl-C stops.", file=sys.stderr)
+    partial = PartialLine(sys.stderr)
+    try:
+        for transcript in listener.utterances(mic.chunks(), partial.update):
+            partial.clear()
+            print(transcript.text, flush=True)
+            if args.once:
+                break
+    finally:
+        mic.close()
+    return 0
+
+
+def _voice(args: argparse.Namespace, settings: Settings, assistant: Assistant) -> int:
+    from .mic import make_microphone
+    from .tts import SpeechSpeaker
+    from .voice import VoiceSession
+
+    conversation = Conversation(assistant)
+    try:
+        listener = _listener(settings, assistant)
+        mic = make_microphone(settings.speech_input.device)
+    except (AudioDeviceError, ModelError) as err:
+        print(
+            f"voiceassist: voice input is not available ({err}); using text mode. "
+            "Type a question and press Enter.",
+            file=sys.stderr,
+        )
+        return _conversation(conversation, False)
+    speaker: Any = None
+    try:
+        speaker = SpeechSpeaker(settings.speech, args.output_device)
+    except (AudioDeviceError, SpeechError) as err:
+        print(
+            f"voiceassist: speech output is not available ({err}); answers are shown as text.",
+            file=sys.stderr,
+        )
+    print(f"Listening on {mic.description}.", file=sys.stderr)
+    session = VoiceSession(conversation, mic, listener, speaker, sys.stdout, sys.stderr)
+    try:
+        session.say(Reply("", "command", None, None, (), (GREETING,)))
+        session.run()
+    except AudioDeviceError as err:
+        print(
+            f"voiceassist: {err}. Switching to typed input; the conversation goes on.",
+            file=sys.stderr,
+        )
+        return _conversation(conversation, False, session.speaker)
+    finally:
+        mic.close()
+        if session.speaker is not None:
+            session.speaker.close()
+    return 0
+
+
+def _devices(args: argparse.Namespace, settings: Settings) -> int:
+    from .mic import list_input_devices
+
+    devices = list_input_devices()
+    if not devices:
+        print("No microphones found.")
+        return 0
+    for d in devices:
+        mark = "*" if d.is_default else " "
+        print(f"{mark} {d.index:3d}  {d.name}  ({d.channels} channels, {d.default_rate} Hz)")
+    print("* marks the default. Choose one with --device INDEX or --device NAME.")
+    return 0
+
+
+def _voices(args: argparse.Namespace, settings: Settings) -> int:
+    from .tts import list_voices
+
+    for voice in list_voices():
+        languages = f" ({', '.join(voice.languages)})" if voice.languages else ""
+        print(f"{voice.id}  {voice.name}{languages}")
+    return 0
+
+
+def _models(args: argparse.Namespace, settings: Settings) -> int:
+    from .models import installed_models, model_dirs
+
+    if args.models_command == "list":
+        models = installed_models()
+        for model in models:
+            print(f"{model.name}  {model}")
+        if not models:
+            print(
+                "No Vosk model installed; the embedded PocketSphinx engine is used. "
+                "To install one: voiceassist models download"
+            )
+        print("Searched: --model, VOICEASSIST_MODEL, " + ", ".join(map(str, model_dirs())))
+        return 0
+    from .download import CATALOGUE, DEFAULT_MODEL, ModelSpec, download_model
+
+    name = args.name or DEFAULT_MODEL
+    if args.url:
+        if not args.sha256:
+            raise ModelError("--url needs --sha256, so the download can be checked")
+        spec = ModelSpec(name, args.url, args.sha256.lower())
+    elif name in CATALOGUE:
+        spec = CATALOGUE[name]
+    else:
+        raise ModelError(
+            f"unknown model '{name}'; known: {', '.join(sorted(CATALOGUE))} "
+            "(or give --url and --sha256)"
+        )
+    target_dir = args.dir or model_dirs()[1]
+    path = download_model(spec, target_dir, progress=sys.stderr.isatty())
+    print(f"Installed {spec.name} in {path}")
+    return 0
+
+
+# -- content and eval ----------------------------------------------------------------------
+
+
+def _content(args: argparse.Namespace, settings: Settings) -> int:
     if args.content_command == "check":
-        directory = args.dir or args.content or default_content_dir()
+        directory = args.dir or settings.content_dir
         try:
             kb = KnowledgeBase.from_dir(directory)
         except ContentError as err:
@@ -180,11 +444,12 @@ def _content(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval(args: argparse.Namespace) -> int:
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluate import Targets, evaluate, load_cases
 
     data = load_cases(args.file)
-    report = evaluate(_assistant(args), data)
+    assistant = Assistant(KnowledgeBase.from_dir(settings.content_dir), settings)
+    report = evaluate(assistant, data)
     targets = Targets()
     print("\n".join(report.lines(targets)))
     return 0 if report.meets(targets) else 1

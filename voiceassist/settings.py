@@ -81,6 +81,65 @@ class MatchSettings:
             raise ValueError("clarify_threshold must not be above answer_threshold")
 
 
+def user_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("voiceassist", appauthor=False))
+
+
+def user_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("voiceassist", appauthor=False))
+
+
+PROJECT_MODELS_DIR = _PACKAGE_DIR.parent / "models"
+
+
+@dataclass(frozen=True)
+class SpeechInputSettings:
+    """Microphone, endpointing and recogniser choices."""
+
+    engine: str = "auto"
+    """"auto" (Vosk if a model is found, else PocketSphinx), "vosk" or "pocketsphinx"."""
+    model: Path | None = None
+    """A Vosk model folder given with --model or VOICEASSIST_MODEL."""
+    device: str | None = None
+    """Input device: an index, or part of its name; None for the default."""
+    trailing_silence: float = 0.5
+    """Seconds of silence that end an utterance."""
+    max_utterance: float = 15.0
+    """Seconds after which an utterance is ended even without a pause."""
+    alternatives: int = 5
+    """How many recogniser hypotheses are matched and triaged."""
+    cache_dir: Path = field(default_factory=user_cache_dir)
+    """Where the knowledge-base language model is cached."""
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("auto", "vosk", "pocketsphinx"):
+            raise ValueError(f"engine must be auto, vosk or pocketsphinx, not {self.engine}")
+        if not 0.1 <= self.trailing_silence <= 5.0:
+            raise ValueError("trailing silence must be between 0.1 and 5 seconds")
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    rate: int = 170
+    """Words per minute."""
+    volume: float = 1.0
+    """0 to 1."""
+    voice: str | None = None
+    """A pyttsx3 voice id or part of its name; None for the engine's default."""
+    timeout: float = 5.0
+    """Seconds a sentence may take to synthesise before the worker is restarted."""
+
+    def __post_init__(self) -> None:
+        if not 60 <= self.rate <= 500:
+            raise ValueError(f"rate must be 60 to 500 words per minute, not {self.rate}")
+        if not 0.0 <= self.volume <= 1.0:
+            raise ValueError(f"volume must be between 0 and 1, not {self.volume}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the assistant core needs."""
@@ -88,3 +147,5 @@ class Settings:
     content_dir: Path = field(default_factory=default_content_dir)
     region: Region = REGIONS["US"]
     match: MatchSettings = field(default_factory=MatchSettings)
+    speech_input: SpeechInputSettings = field(default_factory=SpeechInputSettings)
+    speech: SpeechSettings = field(default_factory=SpeechSettings)

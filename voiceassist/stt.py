@@ -1,0 +1,197 @@
+"""Speech recognisers behind one small interface, built in one factory.
+
+Endpointing is not the recogniser's job here: ``listen.Listener`` finds where speech
+starts and stops, so both engines get the same utterances and trailing-silence setting.
+Heavy libraries are imported inside the engines, so text mode never loads them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .audio import RECOGNISER_RATE
+from .content import KnowledgeBase
+from .errors import ModelError
+from .settings import SpeechInputSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    """The best hypothesis."""
+    alternatives: tuple[str, ...]
+    """Other hypotheses, best first, without the best one."""
+    engine: str
+    """Which recogniser and model heard it."""
+    seconds: float = 0.0
+    """Length of the speech heard."""
+
+
+class Recognizer(Protocol):
+    """Turns one utterance of 16 kHz mono 16-bit audio into text."""
+
+    engine: str
+
+    def start(self) -> None: ...
+
+    def accept(self, audio: bytes) -> None: ...
+
+    def partial(self) -> str: ...
+
+    def finish(self) -> Transcript: ...
+
+
+class PocketSphinxRecognizer:
+    """PocketSphinx with its bundled US English acoustic model and a knowledge-base LM."""
+
+    def __init__(self, kb: KnowledgeBase, cache_dir: Path, alternatives: int = 5) -> None:
+        import pocketsphinx
+
+        from .language_model import build
+
+        model_dir = Path(pocketsphinx.get_model_path()) / "en-us"
+        lm = build(kb, cache_dir, model_dir / "cmudict-en-us.dict")
+        config = pocketsphinx.Config(
+            hmm=str(model_dir / "en-us"),
+            lm=str(lm.lm),
+            dict=str(lm.dictionary),
+            samprate=RECOGNISER_RATE,
+            loglevel="FATAL",
+            # Half-bit noise keeps digital silence (synthetic or gated audio) from
+            # upsetting the feature normalisation: 33 -> 35 of 40 spoken dev questions.
+            dither=True,
+        )
+        self._decoder = pocketsphinx.Decoder(config)
+        self._alternatives = alternatives
+        self._bytes = 0
+        self.engine = "pocketsphinx en-us (knowledge-base language model)"
+
+    def start(self) -> None:
+        self._decoder.start_utt()
+        self._bytes = 0
+
+    def accept(self, audio: bytes) -> None:
+        self._decoder.process_raw(audio, False, False)
+        self._bytes += len(audio)
+
+    def partial(self) -> str:
+        hyp = self._decoder.hyp()
+        return str(hyp.hypstr) if hyp is not None else ""
+
+    def finish(self) -> Transcript:
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        best = str(hyp.hypstr) if hyp is not None else ""
+        others: list[str] = []
+        try:
+            for nbest in self._decoder.nbest():
+                text = " ".join(str(nbest.hypstr).split())
+                if text and text != best and text not in others:
+                    others.append(text)
+                if len(others) >= self._alternatives:
+                    break
+        except (RuntimeError, ValueError):  # no lattice for very short input
+            pass
+        return Transcript(best, tuple(others), self.engine, self._bytes / 2 / RECOGNISER_RATE)
+
+
+class VoskRecognizer:
+    """Vosk (Kaldi) with a model folder; alternatives from SetMaxAlternatives."""
+
+    def __init__(self, model_path: Path, alternatives: int = 5) -> None:
+        import vosk
+
+        vosk.SetLogLevel(-1)
+        _check_vosk_model(model_path)
+        try:
+            self._model = vosk.Model(str(model_path))
+        except Exception as err:  # vosk raises a bare Exception on a bad model
+            raise ModelError(
+                f"{model_path}: cannot load the Vosk model ({err}); "
+                "remove it and run 'voiceassist models download'"
+            ) from err
+        self._vosk = vosk
+        self._alternatives = alternatives
+        self._recognizer: Any = None
+        self._bytes = 0
+        self.engine = f"vosk {model_path.name}"
+
+    def start(self) -> None:
+        recognizer = self._vosk.KaldiRecognizer(self._model, RECOGNISER_RATE)
+        recognizer.SetMaxAlternatives(self._alternatives)
+        self._recognizer = recognizer
+        self._texts: list[list[str]] = []
+        self._bytes = 0
+
+    def accept(self, audio: bytes) -> None:
+        self._bytes += len(audio)
+        if self._recognizer.AcceptWaveform(audio):
+            # Vosk found a pause of its own inside our utterance; keep that part.
+            self._texts.append(_vosk_texts(self._recognizer.Result()))
+
+    def partial(self) -> str:
+        done = " ".join(t[0] for t in self._texts if t)
+        now = str(json.loads(self._recognizer.PartialResult()).get("partial", ""))
+        return " ".join(p for p in (done, now) if p)
+
+    def finish(self) -> Transcript:
+        self._texts.append(_vosk_texts(self._recognizer.FinalResult()))
+        parts = [t for t in self._texts if t and t[0]]
+        best = " ".join(t[0] for t in parts)
+        others: list[str] = []
+        # Alternatives vary one part at a time; a red flag in any of them still counts.
+        for index, options in enumerate(parts):
+            for option in options[1:]:
+                words = [t[0] for t in parts]
+                words[index] = option
+                text = " ".join(w for w in words if w)
+                if text != best and text not in others:
+                    others.append(text)
+        return Transcript(
+            best,
+            tuple(others[: self._alternatives]),
+            self.engine,
+            self._bytes / 2 / RECOGNISER_RATE,
+        )
+
+
+def _vosk_texts(result_json: str) -> list[str]:
+    result = json.loads(result_json)
+    if "alternatives" in result:
+        return [str(a.get("text", "")).strip() for a in result["alternatives"]]
+    return [str(result.get("text", "")).strip()]
+
+
+def _check_vosk_model(path: Path) -> None:
+    if not path.is_dir():
+        raise ModelError(f"{path}: Vosk model folder not found; run 'voiceassist models download'")
+    missing = [p for p in ("am/final.mdl", "conf/model.conf") if not (path / p).is_file()]
+    has_graph = any((path / "graph" / g).is_file() for g in ("HCLG.fst", "HCLr.fst"))
+    if missing or not has_graph:
+        what = ", ".join(missing + ([] if has_graph else ["graph/HCLG.fst"]))
+        raise ModelError(
+            f"{path}: incomplete Vosk model (missing {what}); remove the folder "
+            "and run 'voiceassist models download'"
+        )
+
+
+def make_recognizer(settings: SpeechInputSettings, kb: KnowledgeBase) -> Recognizer:
+    """The one place recognisers are built: Vosk when a model is found, else PocketSphinx."""
+    from .models import find_vosk_model
+
+    if settings.engine in ("auto", "vosk"):
+        model = find_vosk_model(settings.model)
+        if model is not None:
+            return VoskRecognizer(model, settings.alternatives)
+        if settings.engine == "vosk":
+            raise ModelError(
+                "no Vosk model found; run 'voiceassist models download' or pass --model PATH"
+            )
+        _LOGGER.info("No Vosk model found; using the embedded PocketSphinx engine")
+    return PocketSphinxRecognizer(kb, settings.cache_dir, settings.alternatives)

@@ -1,0 +1,371 @@
+"""Speech output: pyttsx3 synthesis in a worker process, playback through sounddevice.
+
+pyttsx3 on Linux synthesises a whole utterance, plays it with ``aplay``, cannot be
+stopped, prints to stdout, and is reported to hang or speak only once (pyttsx3
+#126, #131, #219). So it only ever writes WAV files here, in a worker process that a
+watchdog restarts when it hangs; audio is played by PortAudio, which can be stopped
+at once; and answers are synthesised sentence by sentence, so the first sentence
+plays while the next is made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import AudioDeviceError, SpeechError
+from .settings import SpeechSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def sentences(parts: Sequence[str]) -> list[str]:
+    """Split what is to be said into sentences, so the first can play while the rest are made."""
+    out: list[str] = []
+    for part in parts:
+        out += [s.strip() for s in _SENTENCE_END.split(part) if s.strip()]
+    return out
+
+
+@dataclass(frozen=True)
+class Voice:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Synthesised speech: 16-bit mono PCM."""
+
+    pcm: bytes
+    rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / self.rate
+
+
+# -- the synthesis worker ---------------------------------------------------------
+
+
+def _worker(conn: multiprocessing.connection.Connection, hang_on: str | None) -> None:
+    """Runs in its own process: text in, WAV bytes out. pyttsx3 never touches the parent."""
+    import wave
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # pyttsx3 prints "Audio saved to ..." on stdout
+    import pyttsx3
+
+    engine = pyttsx3.init()
+    workdir = Path(tempfile.mkdtemp(prefix="voiceassist-tts-"))
+    count = 0
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            break
+        if request is None:
+            break
+        text, rate, volume, voice = request
+        if hang_on is not None and hang_on in text:  # a seam for the watchdog test
+            time.sleep(3600)
+        try:
+            engine.setProperty("rate", rate)
+            engine.setProperty("volume", volume)
+            if voice:
+                engine.setProperty("voice", voice)
+            count += 1
+            path = workdir / f"{count}.wav"
+            engine.save_to_file(text, str(path))
+            engine.runAndWait()
+            with contextlib.closing(wave.open(str(path), "rb")) as wav:
+                pcm = wav.readframes(wav.getnframes())
+                result: Any = (pcm, wav.getframerate(), wav.getsampwidth(), wav.getnchannels())
+            path.unlink(missing_ok=True)
+        except Exception as err:
+            result = f"{type(err).__name__}: {err}"
+        with contextlib.suppress(BrokenPipeError):
+            conn.send(result)
+
+
+class Synthesizer:
+    """pyttsx3 in a worker process, behind a watchdog."""
+
+    def __init__(self, settings: SpeechSettings, hang_on: str | None = None) -> None:
+        self.settings = settings
+        self._hang_on = hang_on
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn: multiprocessing.connection.Connection | None = None
+        self.restarts = 0
+
+    def _start(self) -> multiprocessing.connection.Connection:
+        if self._conn is not None and self._process is not None and self._process.is_alive():
+            return self._conn
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        self._process = context.Process(target=_worker, args=(child, self._hang_on), daemon=True)
+        self._process.start()
+        child.close()
+        self._conn = parent
+        return parent
+
+    def synthesize(self, text: str) -> Audio:
+        """Speech for ``text``; raises SpeechError if the engine hangs, fails or is silent."""
+        s = self.settings
+        conn = self._start()
+        conn.send((text, s.rate, s.volume, s.voice))
+        # The first request also pays for starting the worker and the engine.
+        bound = s.timeout + 0.1 * len(text.split())
+        if not conn.poll(bound):
+            self.restart()
+            raise SpeechError(
+                f"speech synthesis took longer than {bound:.1f} s; the speech engine was restarted"
+            )
+        try:
+            result = conn.recv()
+        except EOFError as err:
+            self.restart()
+            raise SpeechError("the speech engine stopped unexpectedly") from err
+        if isinstance(result, str):
+            raise SpeechError(f"speech engine failed: {result}")
+        pcm, rate, width, channels = result
+        audio = _as_mono16(pcm, rate, width, channels)
+        # A silent or truncated result (pyttsx3's first-call bug) is not used.
+        words = max(1, len(text.split()))
+        if audio.seconds < 0.06 * words:
+            raise SpeechError(
+                f"speech engine returned {audio.seconds:.2f} s of audio for {words} words"
+            )
+        return audio
+
+    def restart(self) -> None:
+        self.restarts += 1
+        self.close()
+
+    def close(self) -> None:
+        if self._process is not None:
+            if self._conn is not None:
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    self._conn.send(None)
+            self._process.join(timeout=0.5)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(timeout=2)
+        self._process = None
+        self._conn = None
+
+
+def _as_mono16(pcm: bytes, rate: int, width: int, channels: int) -> Audio:
+    import numpy as np
+
+    if width != 2:
+        raise SpeechError(f"speech engine wrote {8 * width}-bit audio; 16-bit expected")
+    samples = np.frombuffer(pcm, dtype="<i2")
+    if channels > 1:
+        samples = samples.reshape(-1, channels).mean(axis=1).astype("<i2")
+    return Audio(samples.tobytes(), rate)
+
+
+# -- playback ----------------------------------------------------------------------
+
+
+class Player:
+    """Plays audio through PortAudio; ``stop`` silences it at once from any thread."""
+
+    def __init__(self, device: str | None = None) -> None:
+        try:
+            import sounddevice
+        except OSError as err:
+            raise AudioDeviceError(f"PortAudio is not installed ({err})") from err
+        self._sd = sounddevice
+        self.device = device
+        self._stopped = threading.Event()
+        self._stream: Any = None
+
+    def play(self, audio: Audio) -> bool:
+        """Block until played; False if stopped first."""
+        import numpy as np
+
+        samples = np.frombuffer(audio.pcm, dtype="<i2")
+        position = 0
+        done = threading.Event()
+
+        def callback(out: Any, frames: int, time_info: Any, status: Any) -> None:
+            nonlocal position
+            chunk = samples[position : position + frames]
+            out[: len(chunk), 0] = chunk
+            out[len(chunk) :, 0] = 0
+            position += frames
+            if position >= len(samples) or self._stopped.is_set():
+                raise self._sd.CallbackStop
+
+        try:
+            stream = self._sd.OutputStream(
+                samplerate=audio.rate,
+                channels=1,
+                dtype="int16",
+                device=self.device,
+                callback=callback,
+                finished_callback=done.set,
+                blocksize=256,
+            )
+        except Exception as err:
+            raise AudioDeviceError(
+                f"cannot open speaker {self.device or 'default'}: {err}"
+            ) from err
+        self._stream = stream
+        with stream:
+            while not done.wait(0.01):
+                if self._stopped.is_set():
+                    stream.abort()
+                    break
+        self._stream = None
+        return not self._stopped.is_set()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        stream = self._stream
+        if stream is not None:
+            try:
+                stream.abort()
+            except Exception as err:  # already closed by the player thread
+                _LOGGER.debug("Abort: %s", err)
+
+    def reset(self) -> None:
+        self._stopped.clear()
+
+
+# -- speakers ------------------------------------------------------------------------
+
+
+class Speaker(Protocol):
+    """Says replies out loud (or wherever speech goes)."""
+
+    def say(self, parts: Sequence[str]) -> bool: ...
+
+    def stop(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SpeechSpeaker:
+    """Synthesise sentence by sentence and play each as soon as it is ready."""
+
+    def __init__(
+        self, settings: SpeechSettings, device: str | None = None, hang_on: str | None = None
+    ) -> None:
+        self.synth = Synthesizer(settings, hang_on)
+        self.player = Player(device)
+        self.first_audio_at: float | None = None
+
+    def say(self, parts: Sequence[str]) -> bool:
+        self.player.reset()
+        queue = sentences(parts)
+        ready: list[Audio | SpeechError] = []
+        lock = threading.Condition()
+
+        def produce() -> None:
+            for text in queue:
+                try:
+                    item: Audio | SpeechError = self.synth.synthesize(text)
+                except SpeechError as err:
+                    item = err
+                with lock:
+                    ready.append(item)
+                    lock.notify()
+                if self.player._stopped.is_set():
+                    return
+
+        worker = threading.Thread(target=produce, daemon=True)
+        worker.start()
+        for index in range(len(queue)):
+            with lock:
+                while len(ready) <= index:
+                    if self.player._stopped.is_set():
+                        return False
+                    lock.wait(0.05)
+                item = ready[index]
+            if isinstance(item, SpeechError):
+                raise item
+            if self.first_audio_at is None:
+                self.first_audio_at = time.monotonic()
+            if not self.player.play(item):
+                return False
+        worker.join(timeout=0.1)
+        return True
+
+    def stop(self) -> None:
+        self.player.stop()
+
+    def close(self) -> None:
+        self.stop()
+        self.synth.close()
+
+
+class WavFileSpeaker:
+    """Writes what would be said to a WAV file instead of the speakers (--speak-to)."""
+
+    def __init__(self, settings: SpeechSettings, path: Path) -> None:
+        self.synth = Synthesizer(settings)
+        self.path = path
+        self._wav: Any = None
+
+    def say(self, parts: Sequence[str]) -> bool:
+        import wave
+
+        for text in sentences(parts):
+            audio = self.synth.synthesize(text)
+            if self._wav is None:
+                try:
+                    # Kept open across replies; closed in close().
+                    self._wav = wave.open(str(self.path), "wb")  # noqa: SIM115
+                except OSError as err:
+                    raise SpeechError(f"{self.path}: cannot write ({err.strerror})") from err
+                self._wav.setnchannels(1)
+                self._wav.setsampwidth(2)
+                self._wav.setframerate(audio.rate)
+            self._wav.writeframes(audio.pcm)
+            # A short pause between sentences, as a person would leave.
+            self._wav.writeframes(b"\0\0" * int(audio.rate * 0.25))
+        return True
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if self._wav is not None:
+            self._wav.close()
+            self._wav = None
+        self.synth.close()
+
+
+def list_voices() -> list[Voice]:
+    try:
+        import pyttsx3
+
+        engine = pyttsx3.init()
+        voices = engine.getProperty("voices")
+    except Exception as err:
+        raise SpeechError(f"no speech engine: {err}") from err
+    return [
+        Voice(
+            str(v.id),
+            str(v.name),
+            tuple(str(lang) for lang in (getattr(v, "languages", None) or [])),
+        )
+        for v in voices
+    ]
