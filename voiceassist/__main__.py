@@ -277,10 +277,12 @@ def _ask_wav(
     listener = _listener(settings, assistant)
     for path in args.wav:
         transcript = transcribe(listener, read_wav(path))
-        if transcript is None or not transcript.text:
+        if transcript is None:
             reply = assistant.ask("")
         else:
-            reply = assistant.ask(transcript.text, transcript.alternatives)
+            reply = assistant.ask(
+                transcript.text, transcript.alternatives, transcript.flag_hypotheses
+            )
         reply.extra.update(
             {
                 "transcript": transcript.text if transcript else "",

@@ -115,10 +115,14 @@ class Assistant:
         topics = [e.topic for e in self.kb.entries]
         return ", ".join(topics[:-1]) + ", and " + topics[-1] if len(topics) > 1 else topics[0]
 
-    def ask(self, text: str, alternatives: Sequence[str] = ()) -> Reply:
-        """Answer one utterance. ``alternatives`` are other recogniser hypotheses."""
+    def ask(self, text: str, alternatives: Sequence[str] = (), flags: Sequence[str] = ()) -> Reply:
+        """Answer one utterance.
+
+        ``alternatives`` are other recogniser hypotheses; ``flags`` are hypotheses that
+        are only checked for red flags (a pass biased towards them).
+        """
         hypotheses = [text, *alternatives]
-        triage = self.triage.check_all(hypotheses)
+        triage = self.triage.check_all([*hypotheses, *flags])
         if not normalize(text) and not alternatives:
             return Reply(text, "unknown", None, None, (), (NOT_HEARD,))
         match = self.matcher.match_all(hypotheses)
@@ -157,8 +161,8 @@ class Conversation:
     pending_choice: tuple[Entry, ...] = ()
     finished: bool = False
 
-    def turn(self, text: str, alternatives: Sequence[str] = ()) -> Reply:
-        reply = self._turn(text, alternatives)
+    def turn(self, text: str, alternatives: Sequence[str] = (), flags: Sequence[str] = ()) -> Reply:
+        reply = self._turn(text, alternatives, flags)
         if reply.kind in ("answer", "clarify") and not self.disclaimer_given:
             self.disclaimer_given = True
             reply = replace(reply, parts=(*reply.parts, self.assistant.fill(DISCLAIMER)))
@@ -166,9 +170,9 @@ class Conversation:
             self.last = reply
         return reply
 
-    def _turn(self, text: str, alternatives: Sequence[str]) -> Reply:
+    def _turn(self, text: str, alternatives: Sequence[str], flags: Sequence[str]) -> Reply:
         a = self.assistant
-        triage = a.triage.check_all([text, *alternatives])
+        triage = a.triage.check_all([text, *alternatives, *flags])
         command = None if triage else find_command(text)
         if command is not None:
             return self._command(text, command)
@@ -184,7 +188,7 @@ class Conversation:
                     (),
                     tuple(a.answer_parts(chosen, read_back=False)),
                 )
-        reply = a.ask(text, alternatives)
+        reply = a.ask(text, alternatives, flags)
         if reply.kind == "clarify":
             self.pending_choice = tuple(a.kb.entry(r.id) for r in reply.alternatives)
         return reply

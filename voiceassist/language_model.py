@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import logging
 import re
 import shutil
@@ -77,15 +78,47 @@ def corpus(kb: KnowledgeBase) -> list[str]:
     return sorted({spoken(t) for t in texts if spoken(t)})
 
 
+_FRAMES = (
+    "{}",
+    "i {}",
+    "i have {}",
+    "i am {}",
+    "my {}",
+    "he is {}",
+    "she is {}",
+    "i think i am {}",
+    "i feel {}",
+    "i have been {}",
+    "i want to {}",
+)
+
+
+def red_flag_corpus(kb: KnowledgeBase, per_rule: int = 600) -> list[str]:
+    """What a person in trouble might say, for the red-flag recogniser pass.
+
+    Red-flag phrases are short; wrapped in everyday frames ("i have ...", "my ... is ...")
+    and combined across a rule's groups, their words get the context they are said in.
+    """
+    texts: list[str] = []
+    for rule in kb.triage:
+        texts += [frame.format(phrase) for phrase in rule.any for frame in _FRAMES]
+        for combo in itertools.islice(itertools.product(*rule.all), per_rule):
+            words = " ".join(combo)
+            first, _, rest = words.partition(" ")
+            texts += [words, f"my {words}", f"i have {words}"]
+            if rest:
+                texts += [f"my {first} is {rest}", f"my {first} has {rest}"]
+    return sorted({spoken(t) for t in texts if spoken(t)})
+
+
 def spoken(text: str) -> str:
     """Words as a recogniser writes them: lower case, no punctuation, numbers as words."""
     words = re.sub(r"[^a-z']+", " ", text.lower().replace("\u2019", "'")).split()
     return " ".join(w.strip("'") for w in words if w.strip("'"))
 
 
-def build(kb: KnowledgeBase, cache_dir: Path, cmudict: Path) -> LanguageModel:
-    """Build (or reuse from ``cache_dir``) the model for this knowledge base."""
-    sentences = corpus(kb)
+def build(sentences: list[str], cache_dir: Path, cmudict: Path) -> LanguageModel:
+    """Build (or reuse from ``cache_dir``) a model of ``sentences`` plus everyday words."""
     everyday = everyday_words()
     digest = hashlib.sha256("\n".join([BUILD_VERSION, *sentences, *everyday]).encode()).hexdigest()[
         :16

@@ -83,10 +83,23 @@ def transcribe(listener: Listener, chunks: Iterable[AudioChunk]) -> Transcript |
             else None
         )
     text = " ".join(p.text for p in heard)
-    alternatives: list[str] = []
-    for index, part in enumerate(heard):
-        for option in part.alternatives:
-            words = [p.text for p in heard]
+    return Transcript(
+        text,
+        _vary(heard, lambda p: p.alternatives),
+        heard[0].engine,
+        sum(p.seconds for p in parts),
+        _vary(heard, lambda p: p.flag_hypotheses),
+    )
+
+
+def _vary(
+    parts: list[Transcript], options: Callable[[Transcript], tuple[str, ...]]
+) -> tuple[str, ...]:
+    """Whole-recording hypotheses that each swap one part for one of its alternatives."""
+    out: list[str] = []
+    for index, part in enumerate(parts):
+        for option in options(part):
+            words = [p.text for p in parts]
             words[index] = option
-            alternatives.append(" ".join(words))
-    return Transcript(text, tuple(alternatives), heard[0].engine, sum(p.seconds for p in parts))
+            out.append(" ".join(w for w in words if w))
+    return tuple(out)

