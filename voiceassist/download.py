@@ -21,7 +21,7 @@ from .models import is_vosk_model
 
 _LOGGER = logging.getLogger(__name__)
 
-CHUNK_BYTES = 1 << 16
+CHUNK_BYTES = 1 << 13
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ def download_model(spec: ModelSpec, models_dir: Path, progress: bool = True) -> 
     target = models_dir / spec.name
     if is_vosk_model(target):
         return target
+    if target.exists():
+        raise ModelError(
+            f"{target}: exists but is not a complete model; remove it and run the download again"
+        )
     partial_dir = models_dir / ".downloads"
     partial_dir.mkdir(parents=True, exist_ok=True)
     archive = partial_dir / f"{spec.name}.zip.part"

@@ -11,6 +11,7 @@ plays while the next is made.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -19,7 +20,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,58 +64,98 @@ class Audio:
 
 
 def _worker(conn: multiprocessing.connection.Connection, hang_on: str | None) -> None:
-    """Runs in its own process: text in, WAV bytes out. pyttsx3 never touches the parent."""
-    import wave
-
+    """Runs in its own process: text in, PCM out. pyttsx3 never touches the parent."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # pyttsx3 prints "Audio saved to ..." on stdout
     import pyttsx3
 
     engine = pyttsx3.init()
     workdir = Path(tempfile.mkdtemp(prefix="voiceassist-tts-"))
-    count = 0
-    while True:
+    names = (str(n) for n in itertools.count())
+    try:
+        while True:
+            try:
+                request = conn.recv()
+            except EOFError:
+                break
+            if request is None:
+                break
+            text, rate, volume, voice = request
+            if hang_on is not None and hang_on in text:  # a seam for the watchdog test
+                time.sleep(3600)
+            result: Any
+            try:
+                engine.setProperty("rate", rate)
+                engine.setProperty("volume", volume)
+                if voice:
+                    engine.setProperty("voice", voice)
+                result = _render(engine, text, rate, workdir, names)
+            except Exception as err:
+                result = f"{type(err).__name__}: {err}"
+            with contextlib.suppress(BrokenPipeError):
+                conn.send(result)
+    finally:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _render(engine: Any, text: str, rate: int, workdir: Path, names: Iterator[str]) -> Any:
+    """Synthesise into a fresh file and read it back, working around pyttsx3's espeak driver.
+
+    runAndWait sometimes returns before the file is written (seen here on 1 call in 4
+    in a new process): wait until the file stops growing, and try once more with a new
+    file if it stays empty or its length does not fit the text.
+    """
+    import wave
+
+    expected = len(text.split()) / (rate / 60)
+    for _attempt in range(2):
+        path = workdir / f"{next(names)}.wav"
+        engine.save_to_file(text, str(path))
+        engine.runAndWait()
+        deadline, last = time.monotonic() + 1.0, -1
+        while time.monotonic() < deadline:
+            size = path.stat().st_size if path.exists() else 0
+            if size > 44 and size == last:
+                break
+            last = size
+            time.sleep(0.02)
         try:
-            request = conn.recv()
-        except EOFError:
-            break
-        if request is None:
-            break
-        text, rate, volume, voice = request
-        if hang_on is not None and hang_on in text:  # a seam for the watchdog test
-            time.sleep(3600)
-        try:
-            engine.setProperty("rate", rate)
-            engine.setProperty("volume", volume)
-            if voice:
-                engine.setProperty("voice", voice)
-            count += 1
-            path = workdir / f"{count}.wav"
-            engine.save_to_file(text, str(path))
-            engine.runAndWait()
             with contextlib.closing(wave.open(str(path), "rb")) as wav:
-                pcm = wav.readframes(wav.getnframes())
-                result: Any = (pcm, wav.getframerate(), wav.getsampwidth(), wav.getnchannels())
-            path.unlink(missing_ok=True)
-        except Exception as err:
-            result = f"{type(err).__name__}: {err}"
-        with contextlib.suppress(BrokenPipeError):
-            conn.send(result)
+                frames = wav.readframes(wav.getnframes())
+                rate_hz, width, channels = (
+                    wav.getframerate(),
+                    wav.getsampwidth(),
+                    wav.getnchannels(),
+                )
+        except (OSError, EOFError, wave.Error):
+            continue
+        seconds = len(frames) / max(1, width * channels * rate_hz)
+        if 0.3 * expected <= seconds <= 3 * expected + 1.0:
+            return frames, rate_hz, width, channels
+    return f"no usable audio for {len(text.split())} words"
 
 
 class Synthesizer:
     """pyttsx3 in a worker process, behind a watchdog."""
+
+    STARTUP_SECONDS = 10.0
+    """Extra time allowed for the first sentence of a new worker (process start, engine init)."""
 
     def __init__(self, settings: SpeechSettings, hang_on: str | None = None) -> None:
         self.settings = settings
         self._hang_on = hang_on
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: multiprocessing.connection.Connection | None = None
+        self._fresh = False
+        self._lock = threading.RLock()
         self.restarts = 0
 
     def _start(self) -> multiprocessing.connection.Connection:
         if self._conn is not None and self._process is not None and self._process.is_alive():
             return self._conn
+        self._fresh = True
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         self._process = context.Process(target=_worker, args=(child, self._hang_on), daemon=True)
@@ -125,11 +166,18 @@ class Synthesizer:
 
     def synthesize(self, text: str) -> Audio:
         """Speech for ``text``; raises SpeechError if the engine hangs, fails or is silent."""
+        with self._lock:
+            return self._synthesize(text)
+
+    def _synthesize(self, text: str) -> Audio:
         s = self.settings
         conn = self._start()
         conn.send((text, s.rate, s.volume, s.voice))
         # The first request also pays for starting the worker and the engine.
         bound = s.timeout + 0.1 * len(text.split())
+        if self._fresh:
+            bound += self.STARTUP_SECONDS
+            self._fresh = False
         if not conn.poll(bound):
             self.restart()
             raise SpeechError(
@@ -152,11 +200,25 @@ class Synthesizer:
             )
         return audio
 
+    def warm_up(self) -> None:
+        """Start the worker and engine now, so the first answer is not slowed by them."""
+        with contextlib.suppress(SpeechError):
+            self.synthesize("Ready.")
+
     def restart(self) -> None:
+        """Kill a hung worker at once; the next sentence starts a new one."""
         self.restarts += 1
-        self.close()
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(timeout=2)
+        self._process = None
+        self._conn = None
 
     def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._process is not None:
             if self._conn is not None:
                 with contextlib.suppress(BrokenPipeError, OSError):
@@ -194,7 +256,6 @@ class Player:
         self._sd = sounddevice
         self.device = device
         self._stopped = threading.Event()
-        self._stream: Any = None
 
     def play(self, audio: Audio) -> bool:
         """Block until played; False if stopped first."""
@@ -227,23 +288,16 @@ class Player:
             raise AudioDeviceError(
                 f"cannot open speaker {self.device or 'default'}: {err}"
             ) from err
-        self._stream = stream
+        # Only this thread touches the stream; stop() just raises a flag it polls.
         with stream:
-            while not done.wait(0.01):
+            while not done.wait(0.005):
                 if self._stopped.is_set():
                     stream.abort()
                     break
-        self._stream = None
         return not self._stopped.is_set()
 
     def stop(self) -> None:
         self._stopped.set()
-        stream = self._stream
-        if stream is not None:
-            try:
-                stream.abort()
-            except Exception as err:  # already closed by the player thread
-                _LOGGER.debug("Abort: %s", err)
 
     def reset(self) -> None:
         self._stopped.clear()
@@ -270,7 +324,7 @@ class SpeechSpeaker:
     ) -> None:
         self.synth = Synthesizer(settings, hang_on)
         self.player = Player(device)
-        self.first_audio_at: float | None = None
+        self.synth.warm_up()
 
     def say(self, parts: Sequence[str]) -> bool:
         self.player.reset()
@@ -300,9 +354,8 @@ class SpeechSpeaker:
                     lock.wait(0.05)
                 item = ready[index]
             if isinstance(item, SpeechError):
+                self.player.stop()  # the producer stops after its current sentence
                 raise item
-            if self.first_audio_at is None:
-                self.first_audio_at = time.monotonic()
             if not self.player.play(item):
                 return False
         worker.join(timeout=0.1)
