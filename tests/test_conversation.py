@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from voiceassist.assistant import Assistant, Conversation
+from voiceassist.config import Preferences
+
+from .conftest import RunCli
 
 
 def test_disclaimer_is_said_once_per_session(assistant: Assistant) -> None:
@@ -41,3 +48,126 @@ def test_a_red_flag_is_never_taken_for_a_command(assistant: Assistant) -> None:
     conversation = Conversation(assistant)
     reply = conversation.turn("stop, I can't breathe")
     assert reply.triage == "emergency" and reply.kind != "command"
+
+
+SAID_AS = {
+    "repeat": ["repeat", "say that again", "could you repeat that please"],
+    "slower": ["slower", "a bit slower please", "slow down"],
+    "faster": ["faster", "speak faster"],
+    "louder": ["louder", "speak up please"],
+    "quieter": ["quieter", "a bit quieter"],
+    "stop": ["stop", "be quiet"],
+    "more": ["more", "go on", "tell me more"],
+    "back": ["back", "go back"],
+    "help": ["help", "what can I ask"],
+    "source": ["where is that from", "where does that come from"],
+    "goodbye": ["goodbye", "bye"],
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "text"), [(c, t) for c, texts in SAID_AS.items() for t in texts]
+)
+def test_commands_are_recognised_however_they_are_said(
+    assistant: Assistant, command: str, text: str
+) -> None:
+    reply = Conversation(assistant).turn(text)
+    assert reply.kind == "command" and reply.command == command
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do I stop muscle spasms in my head",
+        "can you help with a neck spasm",
+        "should I see a neurologist for muscle spasms",
+    ],
+)
+def test_questions_with_command_words_stay_questions(assistant: Assistant, question: str) -> None:
+    assert Conversation(assistant).turn(question).kind == "answer"
+
+
+def test_slower_and_louder_change_and_report_the_settings(assistant: Assistant) -> None:
+    saved: list[Preferences] = []
+    conversation = Conversation(assistant, on_preferences=saved.append)
+    assert conversation.turn("slower").text == "Speaking slower."
+    conversation.turn("quieter")
+    assert saved[-1].rate == 140 and saved[-1].volume == 0.8
+
+
+def test_more_and_back_move_through_the_parts_of_an_answer(assistant: Assistant) -> None:
+    conversation = Conversation(assistant)
+    answer = conversation.turn("can anxiety cause twitching")
+    entry = assistant.kb.entry("anxiety-twitching")
+    assert answer.parts[:2] == (entry.answer, assistant.fill(entry.escalation))
+    assert conversation.turn("more").text.startswith("That answer is based on Mental Health")
+    assert conversation.turn("more").text.startswith("That is everything I have")
+    assert conversation.turn("back").text == assistant.fill(entry.escalation)
+    assert conversation.turn("back").text == entry.answer
+
+
+def test_where_is_that_from_names_sources_and_review_date(assistant: Assistant) -> None:
+    conversation = Conversation(assistant)
+    conversation.turn("what is cricopharyngeal spasm")
+    reply = conversation.turn("where is that from")
+    assert reply.text == (
+        "That answer is based on BMJ, Cleveland Clinic and NHS. It was "
+        "reviewed on 26 November 2026."
+    )
+
+
+def test_help_lists_every_topic_briefly(assistant: Assistant) -> None:
+    reply = Conversation(assistant).turn("what can I ask")
+    assert all(entry.topic in reply.text for entry in assistant.kb.entries)
+
+
+def test_clarification_is_answered_by_restating(assistant: Assistant) -> None:
+    conversation = Conversation(assistant)
+    question = conversation.turn("what causes spasms in my head")
+    assert question.kind == "clarify"
+    chosen = conversation.turn("spasms on one side of the face")
+    assert chosen.kind == "answer" and chosen.entry and chosen.entry.id == "hemifacial-spasm"
+
+
+def test_anything_else_after_a_clarifying_question_is_a_new_question(
+    assistant: Assistant,
+) -> None:
+    conversation = Conversation(assistant)
+    conversation.turn("what causes spasms in my head")
+    reply = conversation.turn("what is cricopharyngeal spasm")
+    assert reply.entry and reply.entry.id == "cricopharyngeal-spasm"
+
+
+def test_read_back_can_be_turned_off(assistant: Assistant) -> None:
+    question = "one half of my face keeps jerking, what is the reason"
+    quiet = Conversation(assistant, preferences=Preferences(read_back=False)).turn(question)
+    assert quiet.kind == "answer" and not quiet.text.startswith("You asked about")
+
+
+def test_a_red_flag_mid_conversation_comes_first(assistant: Assistant) -> None:
+    conversation = Conversation(assistant)
+    conversation.turn("can anxiety cause twitching")
+    reply = conversation.turn("now I have the worst headache of my life")
+    assert reply.triage == "emergency"
+    assert reply.text.startswith("A sudden, very bad headache")
+    assert conversation.turn("repeat").text == reply.text
+
+
+def test_settings_changed_by_voice_persist_across_runs(run_cli: RunCli, tmp_path: Path) -> None:
+    env = {"VOICEASSIST_CONFIG": str(tmp_path / "config.yaml")}
+    run_cli("text", stdin="slower\nslower\nquieter\ngoodbye\n", env=env)
+    shown = run_cli("config", "show", env=env).stdout
+    assert "rate: 110" in shown and "volume: 0.8" in shown
+    run_cli("config", "set", "region", "uk", env=env)
+    assert "999" in run_cli("ask", "I want to end my life", env=env).stdout
+
+
+def test_a_broken_settings_file_is_one_clear_line(run_cli: RunCli, tmp_path: Path) -> None:
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text("rate: 170\ncolour: blue\n")
+    result = run_cli("ask", "hello", env={"VOICEASSIST_CONFIG": str(config_file)})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"voiceassist: {config_file}: unknown setting(s): colour; "
+        "known: rate, volume, voice, region, read_back, cues, barge_in"
+    )

@@ -282,3 +282,69 @@ def test_a_whole_voice_turn_runs_through_the_virtual_devices(
         assert process.wait(timeout=30) == 0
     finally:
         process.kill()
+
+
+def test_selftest_says_the_microphone_works_and_what_it_heard(
+    pulse: PulseServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    one = speak("what causes muscle spasms in the scalp", tmp_path / "one.wav", pad=(0.2, 0.8))
+    many = tmp_path / "many.wav"
+    subprocess.run(["sox", *[str(one)] * 8, str(many)], check=True)
+    env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voiceassist",
+            "--engine",
+            "pocketsphinx",
+            "--device",
+            "pulse",
+            "--output-device",
+            "pulse",
+            "--rate",
+            "400",
+            "selftest",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    out = Lines(process.stdout)
+    out.wait_for("This is the voiceassist self test")
+    pulse.play(many)
+    verdict = out.wait_for("The microphone")
+    assert verdict.startswith("The microphone works. I understood:")
+    assert process.wait(timeout=30) == 0
+
+
+def test_selftest_says_when_the_microphone_hears_nothing(
+    pulse: PulseServer, cache_dir: Path
+) -> None:
+    env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "voiceassist",
+            "--engine",
+            "pocketsphinx",
+            "--device",
+            "pulse",
+            "--output-device",
+            "pulse",
+            "--rate",
+            "400",
+            "selftest",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=90,
+    )
+    assert result.returncode == 1
+    assert "The microphone heard nothing. Check that it is plugged in" in result.stdout

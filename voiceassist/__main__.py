@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import json
 import logging
@@ -13,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
-from .assistant import Assistant, Conversation, Reply
+from . import __version__, config
+from .assistant import SPEECH_COMMANDS, Assistant, Conversation, Reply
 from .content import KnowledgeBase
 from .errors import AudioDeviceError, ContentError, ModelError, SpeechError, VoiceAssistError
 from .settings import (
@@ -47,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--region",
         choices=sorted(REGIONS),
         type=str.upper,
-        default=os.environ.get("VOICEASSIST_REGION", "US").upper(),
-        help="which emergency and help numbers are said (default: US)",
+        default=os.environ.get("VOICEASSIST_REGION", "").upper() or None,
+        help="which emergency and help numbers are said (default: saved setting, else US)",
     )
     parser.add_argument("--debug", action="store_true", help="show logs and tracebacks")
     voice = parser.add_argument_group("voice input")
@@ -68,8 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="silence that ends an utterance (default: 0.5)",
     )
     speech = parser.add_argument_group("speech output")
-    speech.add_argument("--rate", type=int, default=170, help="words per minute (default 170)")
-    speech.add_argument("--volume", type=float, default=1.0, help="0 to 1 (default 1)")
+    speech.add_argument("--rate", type=int, help="words per minute (default: saved, else 170)")
+    speech.add_argument("--volume", type=float, help="0.2 to 1 (default: saved, else 1)")
     speech.add_argument("--voice", help="voice id or part of its name (see 'voiceassist voices')")
     speech.add_argument("--output-device", metavar="DEV", help="speaker: index or name")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -86,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--once", action="store_true", help="stop after one utterance")
 
     commands.add_parser("devices", help="list microphones (the default is marked)")
+    commands.add_parser("selftest", help="speak, listen and say whether the microphone works")
+    config = commands.add_parser("config", help="show or change saved settings")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION")
+    config_commands.add_parser("show", help="print the settings and where they are kept")
+    config_set = config_commands.add_parser("set", help="change one setting")
+    config_set.add_argument("name")
+    config_set.add_argument("value")
+    config_commands.add_parser("reset", help="forget all saved settings")
     commands.add_parser("voices", help="list installed speech voices")
 
     models = commands.add_parser("models", help="list or download speech models")
@@ -133,11 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "ask" and args.question and args.wav:
         parser.error("ask takes either question text or --wav files, not both")
     try:
-        settings = _settings(args)
+        prefs = config.load()
+        settings = _settings(args, prefs)
     except ValueError as err:
         parser.error(str(err))
+    except VoiceAssistError as err:
+        print(f"voiceassist: {err}", file=sys.stderr)
+        return 1
     try:
-        return _run(args, settings)
+        return _run(args, settings, prefs)
     except VoiceAssistError as err:
         if args.debug:
             raise
@@ -153,21 +166,26 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace, prefs: config.Preferences) -> Settings:
+    """Command-line options win over saved settings, which win over defaults."""
     return Settings(
         content_dir=args.content or default_content_dir(),
-        region=REGIONS[args.region],
+        region=REGIONS[args.region or prefs.region],
         speech_input=SpeechInputSettings(
             engine=args.engine,
             model=args.model,
             device=args.device,
             trailing_silence=args.trailing_silence,
         ),
-        speech=SpeechSettings(rate=args.rate, volume=args.volume, voice=args.voice),
+        speech=SpeechSettings(
+            rate=args.rate or prefs.rate,
+            volume=prefs.volume if args.volume is None else args.volume,
+            voice=args.voice or prefs.voice,
+        ),
     )
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:
+def _run(args: argparse.Namespace, settings: Settings, prefs: config.Preferences) -> int:
     handlers = {
         "content": _content,
         "eval": _eval,
@@ -177,15 +195,42 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     }
     if args.command in handlers:
         return handlers[args.command](args, settings)
+    if args.command == "config":
+        return _config(args, prefs)
     assistant = Assistant(KnowledgeBase.from_dir(settings.content_dir), settings)
     if args.command == "ask":
         return _ask(args, settings, assistant)
+    conversation = Conversation(assistant, preferences=prefs, on_preferences=_save_preferences)
     if args.command == "text":
         with _speaker(args, settings) as speaker:
-            return _conversation(Conversation(assistant), args.json, speaker)
+            return _conversation(conversation, args.json, speaker)
     if args.command == "listen":
         return _listen(args, settings, assistant)
-    return _voice(args, settings, assistant)
+    if args.command == "selftest":
+        return _selftest(args, settings, assistant)
+    return _voice(args, settings, conversation)
+
+
+def _save_preferences(prefs: config.Preferences) -> None:
+    try:
+        config.save(prefs)
+    except OSError as err:  # the change still applies to this session
+        print(f"voiceassist: could not save settings ({err.strerror})", file=sys.stderr)
+
+
+def _config(args: argparse.Namespace, prefs: config.Preferences) -> int:
+    if args.config_command == "set":
+        path = config.save(config.set_value(prefs, args.name, args.value))
+        print(f"Saved {args.name} in {path}")
+    elif args.config_command == "reset":
+        path = config.config_path()
+        path.unlink(missing_ok=True)
+        print(f"Settings reset ({path} removed)")
+    else:
+        for name, value in dataclasses.asdict(prefs).items():
+            print(f"{name}: {value}")
+        print(f"Kept in {config.config_path()}")
+    return 0
 
 
 # -- speaking ---------------------------------------------------------------------------
@@ -238,7 +283,10 @@ def _conversation(conversation: Conversation, as_json: bool, speaker: Any = None
     if not as_json and sys.stdin.isatty():
         print(GREETING, flush=True)
     for line in _stdin_lines():
-        _emit(conversation.turn(line), as_json, sys.stdout, speaker)
+        reply = conversation.turn(line)
+        if speaker is not None and reply.command in SPEECH_COMMANDS:
+            speaker.configure(conversation.preferences.speech())
+        _emit(reply, as_json, sys.stdout, speaker)
         if conversation.finished:
             break
     return 0
@@ -312,14 +360,13 @@ def _listen(args: argparse.Namespace, settings: Settings, assistant: Assistant) 
     return 0
 
 
-def _voice(args: argparse.Namespace, settings: Settings, assistant: Assistant) -> int:
+def _voice(args: argparse.Namespace, settings: Settings, conversation: Conversation) -> int:
     from .mic import make_microphone
     from .tts import SpeechSpeaker
     from .voice import VoiceSession
 
-    conversation = Conversation(assistant)
     try:
-        listener = _listener(settings, assistant)
+        listener = _listener(settings, conversation.assistant)
         mic = make_microphone(settings.speech_input.device)
     except (AudioDeviceError, ModelError) as err:
         print(
@@ -351,6 +398,65 @@ def _voice(args: argparse.Namespace, settings: Settings, assistant: Assistant) -
         mic.close()
         if session.speaker is not None:
             session.speaker.close()
+    return 0
+
+
+def _selftest(args: argparse.Namespace, settings: Settings, assistant: Assistant) -> int:
+    """Speak, listen for a few seconds, and say what was heard; nothing needs the screen."""
+    import numpy as np
+
+    from . import cues
+    from .mic import make_microphone
+    from .tts import SpeechSpeaker
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        if speaker is not None:
+            speaker.say([text])
+
+    speaker: Any = None
+    try:
+        speaker = SpeechSpeaker(settings.speech, args.output_device)
+    except (AudioDeviceError, SpeechError) as err:
+        print(f"Speech output does not work: {err}", flush=True)
+    try:
+        listener = _listener(settings, assistant)
+        mic = make_microphone(settings.speech_input.device)
+    except VoiceAssistError as err:
+        say(f"The microphone could not be opened: {err}")
+        return 1
+    try:
+        say(
+            f"This is the voiceassist self test, using {mic.description}. After the tone, "
+            "say a few words."
+        )
+        if speaker is not None:
+            speaker.cue(cues.listening())
+        seconds, peak, chunks = 0.0, 0, []
+        for chunk in mic.chunks():
+            chunks.append(chunk)
+            samples = np.frombuffer(chunk.audio, dtype="<i2")
+            peak = max(peak, int(np.abs(samples).max(initial=0)))
+            seconds += chunk.seconds
+            if seconds >= 5.0:
+                break
+    finally:
+        mic.close()
+    from .listen import transcribe
+
+    transcript = transcribe(listener, chunks)
+    if peak < 300:
+        say(
+            "The microphone heard nothing. Check that it is plugged in, switched on and not "
+            "muted, or choose another with --device."
+        )
+        return 1
+    if transcript is None or not transcript.text:
+        say("The microphone heard sound, but no words I could understand.")
+    else:
+        say(f"The microphone works. I understood: {transcript.text}.")
+    if speaker is not None:
+        speaker.close()
     return 0
 
 

@@ -8,11 +8,12 @@ the last reply for "repeat", the parts of a long answer, a pending "did you mean
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .commands import find_command
+from .config import Preferences
 from .content import Entry, KnowledgeBase
 from .matcher import Matcher, MatchResult, ScoredEntry
 from .settings import Settings
@@ -111,11 +112,22 @@ class Assistant:
             + "."
         )
 
+    def source_sentence(self, entry: Entry) -> str:
+        orgs = sorted({s.organisation for s in entry.sources})
+        listed = ", ".join(orgs[:-1]) + " and " + orgs[-1] if len(orgs) > 1 else orgs[0]
+        return f"That answer is based on {listed}. It was reviewed on {entry.reviewed:%d %B %Y}."
+
     def topics_sentence(self) -> str:
         topics = [e.topic for e in self.kb.entries]
         return ", ".join(topics[:-1]) + ", and " + topics[-1] if len(topics) > 1 else topics[0]
 
-    def ask(self, text: str, alternatives: Sequence[str] = (), flags: Sequence[str] = ()) -> Reply:
+    def ask(
+        self,
+        text: str,
+        alternatives: Sequence[str] = (),
+        flags: Sequence[str] = (),
+        read_back: bool = True,
+    ) -> Reply:
         """Answer one utterance.
 
         ``alternatives`` are other recogniser hypotheses; ``flags`` are hypotheses that
@@ -126,15 +138,17 @@ class Assistant:
         if not normalize(text) and not alternatives:
             return Reply(text, "unknown", None, None, (), (NOT_HEARD,))
         match = self.matcher.match_all(hypotheses)
-        return self.reply_for(text, triage, match)
+        return self.reply_for(text, triage, match, read_back)
 
-    def reply_for(self, text: str, triage: TriageResult | None, match: MatchResult) -> Reply:
+    def reply_for(
+        self, text: str, triage: TriageResult | None, match: MatchResult, read_back: bool = True
+    ) -> Reply:
         level = triage.level if triage else None
         parts = self.triage_parts(triage)
         best = match.best
         alternatives = tuple(EntryRef.of(s) for s in match.ranked[1:])
         if match.kind == "answer" and best is not None:
-            parts += self.answer_parts(best.entry, read_back=not match.confident)
+            parts += self.answer_parts(best.entry, read_back=read_back and not match.confident)
             return Reply(text, "answer", level, EntryRef.of(best), alternatives, tuple(parts))
         if match.kind == "clarify":
             parts.append(self.clarify_text(match.ranked[:2]))
@@ -151,14 +165,29 @@ class Assistant:
         return Reply(text, "unknown", level, None, alternatives, tuple(parts))
 
 
+SPEECH_COMMANDS = {
+    "slower": ("slower", "Speaking slower."),
+    "faster": ("faster", "Speaking faster."),
+    "louder": ("louder", "Speaking louder."),
+    "quieter": ("quieter", "Speaking more quietly."),
+}
+
+
 @dataclass
 class Conversation:
     """A multi-turn conversation; the same rules in text and voice mode."""
 
     assistant: Assistant
+    preferences: Preferences = field(default_factory=Preferences)
+    on_preferences: Callable[[Preferences], None] | None = None
+    """Called when the user changes a setting by voice (to save and apply it)."""
     disclaimer_given: bool = False
     last: Reply | None = None
+    last_entry: Entry | None = None
     pending_choice: tuple[Entry, ...] = ()
+    sections: tuple[str, ...] = ()
+    """The last answer in parts: the answer, when to get help, where it is from."""
+    position: int = 0
     finished: bool = False
 
     def turn(self, text: str, alternatives: Sequence[str] = (), flags: Sequence[str] = ()) -> Reply:
@@ -180,24 +209,35 @@ class Conversation:
             chosen = self._choice(text)
             self.pending_choice = ()
             if chosen is not None:
-                return Reply(
-                    text,
-                    "answer",
-                    None,
-                    EntryRef(chosen.id, chosen.question, 1.0),
-                    (),
-                    tuple(a.answer_parts(chosen, read_back=False)),
+                return self._answered(
+                    Reply(
+                        text,
+                        "answer",
+                        None,
+                        EntryRef(chosen.id, chosen.question, 1.0),
+                        (),
+                        tuple(a.answer_parts(chosen, read_back=False)),
+                    )
                 )
-        reply = a.ask(text, alternatives, flags)
+        reply = a.ask(text, alternatives, flags, read_back=self.preferences.read_back)
         if reply.kind == "clarify":
             self.pending_choice = tuple(a.kb.entry(r.id) for r in reply.alternatives)
+        return self._answered(reply)
+
+    def _answered(self, reply: Reply) -> Reply:
+        if reply.kind == "answer" and reply.entry is not None:
+            entry = self.assistant.kb.entry(reply.entry.id)
+            self.last_entry = entry
+            # The reply already holds the answer and when to get help; "more" goes on.
+            self.sections = (*reply.parts[-2:], self.assistant.source_sentence(entry))
+            self.position = 1
         return reply
 
     def _choice(self, text: str) -> Entry | None:
         words = normalize(text).split()
         ordinal = {"1": 0, "2": 1, "3": 2, "last": -1}
         picks = [ordinal[w] for w in words if w in ordinal]
-        if picks and len(words) <= 5:
+        if picks and len(words) <= 5 and picks[0] < len(self.pending_choice):
             return self.pending_choice[picks[0]]
         match = self.assistant.matcher.match(text)
         if match.best is not None and match.best.entry in self.pending_choice:
@@ -206,27 +246,45 @@ class Conversation:
 
     def _command(self, text: str, command: str) -> Reply:
         a = self.assistant
+        parts: tuple[str, ...]
         if command == "goodbye":
             self.finished = True
-            parts: tuple[str, ...] = ("Goodbye. Take care.",)
+            parts = ("Goodbye. Take care.",)
         elif command == "repeat":
             parts = self.last.parts if self.last else ("I have not said anything yet.",)
         elif command == "help":
             parts = (
                 "You can ask me a health question out loud. I know about "
                 + a.topics_sentence()
-                + ". You can also say repeat, slower, faster, "
-                "louder, quieter, stop, more, back, where is that from, or goodbye.",
-            )
-        elif command == "source" and self.last is not None and self.last.entry is not None:
-            entry = a.kb.entry(self.last.entry.id)
-            orgs = sorted({s.organisation for s in entry.sources})
-            parts = (
-                f"That answer is based on {', '.join(orgs)}. It was reviewed on "
-                f"{entry.reviewed:%d %B %Y}.",
+                + ". You can also say repeat, slower, faster, louder, quieter, stop, more, "
+                "back, where is that from, or goodbye.",
             )
         elif command == "source":
-            parts = ("I have not given an answer yet.",)
-        else:
-            parts = ("OK.",)
+            parts = (
+                (a.source_sentence(self.last_entry),)
+                if self.last_entry
+                else ("I have not given an answer yet.",)
+            )
+        elif command in ("more", "back"):
+            parts = (self._navigate(command),)
+        elif command in SPEECH_COMMANDS:
+            method, said = SPEECH_COMMANDS[command]
+            self.preferences = getattr(self.preferences, method)()
+            if self.on_preferences is not None:
+                self.on_preferences(self.preferences)
+            parts = (said,)
+        else:  # stop: the speaker has already been silenced
+            parts = ()
         return Reply(text, "command", None, None, (), parts, command=command)
+
+    def _navigate(self, command: str) -> str:
+        if not self.sections:
+            return "There is nothing more yet. Ask me a question."
+        step = 1 if command == "more" else -1
+        target = self.position + step
+        if target >= len(self.sections):
+            return "That is everything I have on that. You can ask another question."
+        if target < 0:
+            return "That was the start of the answer."
+        self.position = target
+        return self.sections[target]

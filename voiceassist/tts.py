@@ -311,6 +311,10 @@ class Speaker(Protocol):
 
     def say(self, parts: Sequence[str]) -> bool: ...
 
+    def configure(self, settings: SpeechSettings) -> None: ...
+
+    def cue(self, audio: Audio) -> None: ...
+
     def stop(self) -> None: ...
 
     def close(self) -> None: ...
@@ -361,6 +365,13 @@ class SpeechSpeaker:
         worker.join(timeout=0.1)
         return True
 
+    def configure(self, settings: SpeechSettings) -> None:
+        self.synth.settings = settings
+
+    def cue(self, audio: Audio) -> None:
+        self.player.reset()
+        self.player.play(audio)
+
     def stop(self) -> None:
         self.player.stop()
 
@@ -395,6 +406,12 @@ class WavFileSpeaker:
             # A short pause between sentences, as a person would leave.
             self._wav.writeframes(b"\0\0" * int(audio.rate * 0.25))
         return True
+
+    def configure(self, settings: SpeechSettings) -> None:
+        self.synth.settings = settings
+
+    def cue(self, audio: Audio) -> None:
+        pass  # cues are for live listening, not for recordings of answers
 
     def stop(self) -> None:
         pass

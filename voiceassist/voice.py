@@ -14,7 +14,8 @@ import threading
 from collections.abc import Iterator
 from typing import TextIO
 
-from .assistant import Conversation, Reply
+from . import cues
+from .assistant import SPEECH_COMMANDS, Conversation, Reply
 from .errors import AudioDeviceError, SpeechError
 from .listen import Listener
 from .mic import Microphone
@@ -105,8 +106,12 @@ class VoiceSession:
             return
         self.mic.pause()
         try:
+            if reply.command in SPEECH_COMMANDS:
+                self.speaker.configure(self.conversation.preferences.speech())
             with stop_on_key(self.speaker):
                 self.speaker.say(reply.parts)
+            if self.conversation.preferences.cues and not self.conversation.finished:
+                self.speaker.cue(cues.listening())
         except (SpeechError, AudioDeviceError) as error:
             self.err.write(
                 f"voiceassist: speech output failed ({error}); "
