@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="which emergency and help numbers are said (default: saved setting, else US)",
     )
     parser.add_argument("--debug", action="store_true", help="show logs and tracebacks")
+    parser.add_argument(
+        "--save-transcript",
+        type=Path,
+        metavar="FILE",
+        help="append what was said and answered to FILE (nothing is saved without this)",
+    )
     voice = parser.add_argument_group("voice input")
     voice.add_argument(
         "--engine",
@@ -201,6 +207,8 @@ def _run(args: argparse.Namespace, settings: Settings, prefs: config.Preferences
     if args.command == "ask":
         return _ask(args, settings, assistant)
     conversation = Conversation(assistant, preferences=prefs, on_preferences=_save_preferences)
+    if args.save_transcript:
+        conversation.on_reply = _transcript_writer(args.save_transcript)
     if args.command == "text":
         with _speaker(args, settings) as speaker:
             return _conversation(conversation, args.json, speaker)
@@ -209,6 +217,30 @@ def _run(args: argparse.Namespace, settings: Settings, prefs: config.Preferences
     if args.command == "selftest":
         return _selftest(args, settings, assistant)
     return _voice(args, settings, conversation)
+
+
+def _transcript_writer(path: Path) -> Any:
+    """Appends each turn to ``path``; only ever used when the user asked for it."""
+
+    def write(reply: Reply) -> None:
+        try:
+            with path.open("a", encoding="utf-8") as out:
+                out.write(
+                    json.dumps(
+                        {
+                            "said": reply.input,
+                            "kind": reply.kind,
+                            "triage": reply.triage,
+                            "answer": reply.text,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+        except OSError as err:
+            raise VoiceAssistError(f"{path}: cannot save the transcript ({err.strerror})") from err
+
+    return write
 
 
 def _save_preferences(prefs: config.Preferences) -> None:

@@ -181,6 +181,8 @@ class Conversation:
     preferences: Preferences = field(default_factory=Preferences)
     on_preferences: Callable[[Preferences], None] | None = None
     """Called when the user changes a setting by voice (to save and apply it)."""
+    on_reply: Callable[[Reply], None] | None = None
+    """Called with every reply (the opt-in transcript)."""
     disclaimer_given: bool = False
     last: Reply | None = None
     last_entry: Entry | None = None
@@ -197,6 +199,8 @@ class Conversation:
             reply = replace(reply, parts=(*reply.parts, self.assistant.fill(DISCLAIMER)))
         if reply.command != "repeat":
             self.last = reply
+        if self.on_reply is not None:
+            self.on_reply(reply)
         return reply
 
     def _turn(self, text: str, alternatives: Sequence[str], flags: Sequence[str]) -> Reply:

@@ -84,7 +84,8 @@ class Vocabulary:
         found: dict[str, float] = {}
         if token in self._target:
             found[self._target[token]] = 1.0
-        if len(token) >= MIN_FUZZY_LENGTH:
+        # A known word is taken as said; only unknown words are looked up by spelling.
+        if not found and len(token) >= MIN_FUZZY_LENGTH:
             cutoff = LONG_TOKEN_CUTOFF if len(token) >= LONG_WORD else TOKEN_CUTOFF
             matches = [
                 (surface, score)
@@ -115,8 +116,15 @@ class Vocabulary:
             self._cache[token] = found
         return found
 
-    def join_split_words(self, tokens: Sequence[str]) -> list[str]:
-        """Rejoin words a recogniser split ("crico pharyng" -> "cricopharyng")."""
+    def join_split_words(
+        self, tokens: Sequence[str], ignore: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Rejoin words a recogniser split ("crico pharyng" -> "cricopharyng").
+
+        Only runs of words that contain one the vocabulary does not know are tried
+        (``ignore`` lists known-but-unindexed words such as "what" or "is").
+        """
+        unknown = [t not in self._target and t not in ignore for t in tokens]
         out: list[str] = []
         index = 0
         while index < len(tokens):
@@ -125,6 +133,8 @@ class Vocabulary:
                 if index + size > len(tokens):
                     continue
                 parts = tokens[index : index + size]
+                if not any(unknown[index : index + size]):
+                    continue
                 candidate = "".join(parts)
                 if len(candidate) < 6 or any(p in self._target and len(p) > 3 for p in parts):
                     continue

@@ -47,7 +47,10 @@ BETA = 0.8
 """Below 1, missing an entry's words costs more than extra words in the question."""
 ALTERNATIVE_PENALTY = 0.03
 """Score lost per rank below the recogniser's best hypothesis."""
+MAX_QUESTION_CHARS = 2000
 CHAR_CUTOFF = 86.0
+CHAR_CHECKS = 30
+"""How many of the best-scoring phrasings get the whole-sentence check."""
 """Whole-sentence similarity at which a misheard copy of a phrasing counts on its own."""
 
 
@@ -74,6 +77,8 @@ class MatchResult:
 
 class Matcher:
     def __init__(self, kb: KnowledgeBase, analyzer: Analyzer, settings: MatchSettings) -> None:
+        import numpy as np
+
         self._analyzer = analyzer
         self._settings = settings
         self._entries = kb.entries
@@ -96,20 +101,28 @@ class Matcher:
                 frequency[token] += 1
         self._weight = {t: max(MIN_WEIGHT, math.log(1 + count / n)) for t, n in frequency.items()}
         self._unknown_weight = UNKNOWN_WEIGHT_FACTOR * max(MIN_WEIGHT, math.log(1 + count))
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
         for phrase_index, (_, tokens) in enumerate(self._phrases):
             for token in tokens:
-                self._postings[token].append(phrase_index)
+                postings[token].append(phrase_index)
+        self._postings = {t: np.array(rows, dtype=np.int64) for t, rows in postings.items()}
+        self._phrase_entry = np.array([e for e, _ in self._phrases], dtype=np.int64)
+        self._phrase_total = np.array(
+            [sum(self._weight[c] for c in tokens) for _, tokens in self._phrases]
+        )
         self._vocab = Vocabulary(self._weight, analyzer.aliases())
 
     def content_tokens(self, text: str) -> frozenset[str]:
         return frozenset(t for t in self._analyzer.tokens(text) if t not in STOPWORDS)
 
-    def scores(self, text: str) -> list[ScoredEntry]:
-        """Every entry sharing a word with ``text``, best first."""
-        all_tokens = self._analyzer.tokens(text)
-        sentence = " ".join(all_tokens)
-        query = {t for t in self._vocab.join_split_words(all_tokens) if t not in STOPWORDS}
+    def scores(self, text: str, limit: int = 10) -> list[ScoredEntry]:
+        """The entries best matching ``text``, best first (at most ``limit``)."""
+        import numpy as np
+
+        # Nobody asks a 2,000-character question; the cut bounds time. (Triage reads it all.)
+        all_tokens = self._analyzer.tokens(text[:MAX_QUESTION_CHARS])
+        joined = self._vocab.join_split_words(all_tokens, ignore=STOPWORDS)
+        query = {t for t in joined if t not in STOPWORDS}
         if not query:
             return []
         similar = {q: self._vocab.lookup(q) for q in query}
@@ -117,34 +130,38 @@ class Matcher:
             q: max((self._weight[v] for v in sims), default=self._unknown_weight)
             for q, sims in similar.items()
         }
-        query_total = sum(weight.values())
-        candidates = {p for sims in similar.values() for v in sims for p in self._postings[v]}
-        best: dict[int, float] = {}
-        for phrase_index in candidates:
-            entry_index, tokens = self._phrases[phrase_index]
-            covered_query = sum(
-                weight[q] * max((similar[q].get(c, 0.0) for c in tokens), default=0.0)
-                for q in query
-            )
-            phrase_total = sum(self._weight[c] for c in tokens)
-            covered_phrase = sum(
-                self._weight[c] * max(similar[q].get(c, 0.0) for q in query) for c in tokens
-            )
-            recall = covered_query / query_total
-            precision = covered_phrase / phrase_total
-            score = 0.0
-            if recall + precision > 0:
-                b2 = BETA * BETA
-                score = (1 + b2) * recall * precision / (b2 * precision + recall)
-            # A misheard copy of a phrasing ("muscles pas ms in the scalp") may share too
-            # few whole words, but nearly all its letters.
-            similarity = fuzz.ratio(sentence, self._sentences[phrase_index])
+        # Sparse dot products over the postings, vectorised: how much of the question
+        # each phrasing covers (recall) and how much of each phrasing is covered (precision).
+        covered_query = np.zeros(len(self._phrases))
+        best_sim: dict[str, float] = {}
+        for q, sims in similar.items():
+            per_phrase = np.zeros(len(self._phrases))
+            for v, sim in sims.items():
+                rows = self._postings[v]
+                per_phrase[rows] = np.maximum(per_phrase[rows], sim)
+                best_sim[v] = max(best_sim.get(v, 0.0), sim)
+            covered_query += weight[q] * per_phrase
+        covered_phrase = np.zeros(len(self._phrases))
+        for v, sim in best_sim.items():
+            covered_phrase[self._postings[v]] += self._weight[v] * sim
+        candidates = np.flatnonzero(covered_query)
+        if not len(candidates):
+            return []
+        recall = covered_query[candidates] / sum(weight.values())
+        precision = covered_phrase[candidates] / self._phrase_total[candidates]
+        b2 = BETA * BETA
+        score = (1 + b2) * recall * precision / (b2 * precision + recall)
+        # A misheard copy of a phrasing ("muscles pas ms in the scalp") may share few whole
+        # words but nearly all its letters; only the closest phrasings are worth the check.
+        sentence = " ".join(all_tokens)
+        for i in np.argsort(-score)[:CHAR_CHECKS]:
+            similarity = fuzz.ratio(sentence, self._sentences[candidates[i]])
             if similarity >= CHAR_CUTOFF:
-                score = max(score, similarity / 100.0)
-            if score > best.get(entry_index, 0.0):
-                best[entry_index] = score
-        ranked = sorted(best.items(), key=lambda item: -item[1])
-        return [ScoredEntry(self._entries[i], s) for i, s in ranked]
+                score[i] = max(score[i], similarity / 100.0)
+        best = np.zeros(len(self._entries))
+        np.maximum.at(best, self._phrase_entry[candidates], score)
+        order = np.argsort(-best)[:limit]
+        return [ScoredEntry(self._entries[i], float(best[i])) for i in order if best[i] > 0]
 
     def match(self, text: str) -> MatchResult:
         return self.decide(self.scores(text))

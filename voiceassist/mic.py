@@ -80,6 +80,11 @@ def list_input_devices() -> list[InputDevice]:
 
 def resolve_device(spec: str | None) -> InputDevice:
     """An input device by index or by part of its name; the default when ``spec`` is None."""
+    from .tts import refresh_devices
+
+    # PortAudio lists devices once per process; look again so a microphone plugged in
+    # since then is found.
+    refresh_devices(_sounddevice())
     devices = list_input_devices()
     if not devices:
         raise AudioDeviceError(

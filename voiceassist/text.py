@@ -7,14 +7,12 @@ one canonical word, so that content authors and users need not agree on wording.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
 import snowballstemmer
-
-MAX_INPUT_CHARS = 2000
-"""Longer input is cut: nobody speaks 2,000 characters in one breath, and it bounds time."""
 
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -61,7 +59,7 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 def normalize(text: str) -> str:
     """Lower-case, ASCII-fold, expand contractions, drop punctuation and number words."""
-    text = unicodedata.normalize("NFKC", text[:MAX_INPUT_CHARS]).translate(_APOSTROPHES).lower()
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
     # Accents go (naïve -> naive); anything that is not a letter or digit becomes a space.
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     for pattern, replacement in _CONTRACTIONS:
@@ -71,6 +69,7 @@ def normalize(text: str) -> str:
     return " ".join(_NUMBER_WORDS.get(word, word) for word in words)
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 

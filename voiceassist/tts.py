@@ -256,6 +256,8 @@ class Player:
         self._sd = sounddevice
         self.device = device
         self._stopped = threading.Event()
+        self.first_sample_at: float | None = None
+        """When PortAudio first asked for audio (for benchmarks)."""
 
     def play(self, audio: Audio) -> bool:
         """Block until played; False if stopped first."""
@@ -267,6 +269,8 @@ class Player:
 
         def callback(out: Any, frames: int, time_info: Any, status: Any) -> None:
             nonlocal position
+            if position == 0 and self.first_sample_at is None:
+                self.first_sample_at = time.monotonic()
             chunk = samples[position : position + frames]
             out[: len(chunk), 0] = chunk
             out[len(chunk) :, 0] = 0
@@ -274,8 +278,8 @@ class Player:
             if position >= len(samples) or self._stopped.is_set():
                 raise self._sd.CallbackStop
 
-        try:
-            stream = self._sd.OutputStream(
+        def open_stream() -> Any:
+            return self._sd.OutputStream(
                 samplerate=audio.rate,
                 channels=1,
                 dtype="int16",
@@ -284,6 +288,15 @@ class Player:
                 finished_callback=done.set,
                 blocksize=256,
             )
+
+        try:
+            try:
+                stream = open_stream()
+            except ValueError:
+                # PortAudio lists devices once; one plugged in (or started) since is not
+                # in that list until PortAudio looks again.
+                refresh_devices(self._sd)
+                stream = open_stream()
         except Exception as err:
             raise AudioDeviceError(
                 f"cannot open speaker {self.device or 'default'}: {err}"
@@ -301,6 +314,12 @@ class Player:
 
     def reset(self) -> None:
         self._stopped.clear()
+
+
+def refresh_devices(sd: Any) -> None:
+    """Make PortAudio look for audio devices again."""
+    sd._terminate()
+    sd._initialize()
 
 
 # -- speakers ------------------------------------------------------------------------

