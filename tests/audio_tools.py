@@ -41,6 +41,31 @@ def speak(
     return path
 
 
+def synth(path: Path, seconds: float, frequency: float = 440.0, volume: float = 0.1) -> Path:
+    """A 16 kHz mono tone (volume 0 for silence) of ``seconds``, made by sox."""
+    subprocess.run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(path),
+            "synth",
+            str(seconds),
+            "sine",
+            str(frequency),
+            "vol",
+            str(volume),
+        ],
+        check=True,
+    )
+    return path
+
+
 def varied(index: int) -> dict[str, int | str]:
     """Voice, speaking rate and sample rate for the index-th utterance of a set."""
     return {

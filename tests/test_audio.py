@@ -11,7 +11,7 @@ import pytest
 from voiceassist.audio import RECOGNISER_RATE, Resampler, read_wav
 from voiceassist.errors import AudioError
 
-from .audio_tools import speak
+from .audio_tools import speak, synth
 
 
 def converted_seconds(path: Path) -> float:
@@ -97,27 +97,7 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_hour_long_file_streams_in_bounded_memory(tmp_path: Path) -> None:
-    path = tmp_path / "hour.wav"
-    subprocess.run(
-        [
-            "sox",
-            "-n",
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            str(path),
-            "synth",
-            "3600",
-            "sine",
-            "440",
-            "vol",
-            "0.1",
-        ],
-        check=True,
-    )
+    path = synth(tmp_path / "hour.wav", 3600)
     assert path.stat().st_size > 100_000_000
     tracemalloc.start()
     chunks = sum(1 for _ in read_wav(path, chunk_seconds=1.0))

@@ -21,7 +21,7 @@ from voiceassist.listen import Listener, transcribe
 from voiceassist.settings import SpeechInputSettings
 from voiceassist.stt import PocketSphinxRecognizer, VoskRecognizer, make_recognizer
 
-from .audio_tools import PulseServer, pulse_server, speak
+from .audio_tools import PulseServer, pulse_server, speak, synth
 from .conftest import DATA, ROOT, RunCli
 from .spoken_eval import spoken_eval
 
@@ -109,27 +109,7 @@ def test_ask_wav_refuses_a_bad_file_in_one_line(run_cli: RunCli, tmp_path: Path)
 def test_a_wav_with_no_speech_is_not_answered(
     assistant: Assistant, sphinx_listener: Listener, tmp_path: Path
 ) -> None:
-    silence = tmp_path / "silence.wav"
-    subprocess.run(
-        [
-            "sox",
-            "-n",
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            str(silence),
-            "synth",
-            "2",
-            "sine",
-            "0",
-            "vol",
-            "0",
-        ],
-        check=True,
-    )
+    silence = synth(tmp_path / "silence.wav", 2, frequency=0, volume=0)
     transcript = transcribe(sphinx_listener, read_wav(silence))
     assert transcript is None or not transcript.text
 
@@ -176,6 +156,20 @@ def test_half_extracted_model_folder_gives_the_exact_fix(tmp_path: Path) -> None
     (broken / "am" / "final.mdl").write_bytes(b"x")
     with pytest.raises(ModelError, match=r"incomplete Vosk model.*remove the folder"):
         VoskRecognizer(broken)
+
+
+# voiceassist with the embedded engine, on the PulseAudio virtual microphone and speaker.
+VOICEASSIST_ON_PULSE = [
+    sys.executable,
+    "-m",
+    "voiceassist",
+    "--engine",
+    "pocketsphinx",
+    "--device",
+    "pulse",
+    "--output-device",
+    "pulse",
+]
 
 
 def wait_for(predicate: object, timeout: float) -> None:
@@ -292,20 +286,7 @@ def test_selftest_says_the_microphone_works_and_what_it_heard(
     subprocess.run(["sox", *[str(one)] * 8, str(many)], check=True)
     env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voiceassist",
-            "--engine",
-            "pocketsphinx",
-            "--device",
-            "pulse",
-            "--output-device",
-            "pulse",
-            "--rate",
-            "400",
-            "selftest",
-        ],
+        [*VOICEASSIST_ON_PULSE, "--rate", "400", "selftest"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -326,20 +307,7 @@ def test_selftest_says_when_the_microphone_hears_nothing(
 ) -> None:
     env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "voiceassist",
-            "--engine",
-            "pocketsphinx",
-            "--device",
-            "pulse",
-            "--output-device",
-            "pulse",
-            "--rate",
-            "400",
-            "selftest",
-        ],
+        [*VOICEASSIST_ON_PULSE, "--rate", "400", "selftest"],
         capture_output=True,
         text=True,
         env=env,
