@@ -104,3 +104,16 @@ def test_an_hour_long_file_streams_in_bounded_memory(tmp_path: Path) -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert chunks == 3600 and peak < 5_000_000
+
+
+def test_a_wav_header_with_zero_channels_is_refused(tmp_path: Path) -> None:
+    import struct
+
+    data = b"\x00\x01" * 100
+    header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt "
+    header += struct.pack("<IHHIIHH", 16, 1, 0, 16000, 0, 0, 16)  # PCM, 0 channels
+    path = tmp_path / "zero.wav"
+    path.write_bytes(header + b"data" + struct.pack("<I", len(data)) + data)
+    with pytest.raises(AudioError) as caught:
+        list(read_wav(path))
+    assert str(caught.value).startswith(str(path))
