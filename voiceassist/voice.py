@@ -110,8 +110,9 @@ class VoiceSession:
                 self.speaker.configure(self.conversation.preferences.speech())
             with stop_on_key(self.speaker):
                 self.speaker.say(reply.parts)
-            if self.conversation.preferences.cues and not self.conversation.finished:
-                self.speaker.cue(cues.listening())
+            if self.conversation.preferences.cues:
+                finished = self.conversation.finished
+                self.speaker.cue(cues.stopped() if finished else cues.listening())
         except (SpeechError, AudioDeviceError) as error:
             self.err.write(
                 f"voiceassist: speech output failed ({error}); "
