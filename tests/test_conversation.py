@@ -171,3 +171,12 @@ def test_a_broken_settings_file_is_one_clear_line(run_cli: RunCli, tmp_path: Pat
         f"voiceassist: {config_file}: unknown setting(s): colour; "
         "known: rate, volume, voice, region, read_back, cues, barge_in"
     )
+
+
+def test_a_flag_only_the_red_flag_pass_heard_comes_first_but_goodbye_still_works(
+    assistant: Assistant,
+) -> None:
+    conversation = Conversation(assistant)
+    reply = conversation.turn("goodbye", flags=["my face is drooping"])
+    assert reply.triage == "emergency" and reply.text.startswith("A drooping or weak face")
+    assert reply.command == "goodbye" and conversation.finished

@@ -172,6 +172,19 @@ VOICEASSIST_ON_PULSE = [
 ]
 
 
+def start_voiceassist(pulse: PulseServer, cache_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """voiceassist on the virtual devices, its output read through pipes."""
+    return subprocess.Popen(
+        [*VOICEASSIST_ON_PULSE, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**pulse.env, "XDG_CACHE_HOME": str(cache_dir)},
+        cwd=ROOT,
+    )
+
+
 def wait_for(predicate: object, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():  # type: ignore[operator]
@@ -184,25 +197,7 @@ def test_listen_once_hears_the_virtual_microphone(
     pulse: PulseServer, tmp_path: Path, cache_dir: Path
 ) -> None:
     wav = speak("what causes muscle spasms in the scalp", tmp_path / "q.wav")
-    env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voiceassist",
-            "--engine",
-            "pocketsphinx",
-            "--device",
-            "pulse",
-            "listen",
-            "--once",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    process = start_voiceassist(pulse, cache_dir, "listen", "--once")
     assert process.stderr is not None
     wait_for(lambda: "Listening on" in process.stderr.readline(), 60)
     pulse.play(wav)
@@ -216,6 +211,7 @@ class Lines:
 
     def __init__(self, stream: IO[str]) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
         threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
 
     def _pump(self, stream: IO[str]) -> None:
@@ -228,7 +224,11 @@ class Lines:
             try:
                 line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty:
-                raise AssertionError(f"no line with {text!r} within {timeout} s") from None
+                recent = "".join(self.seen[-8:])
+                raise AssertionError(
+                    f"no line with {text!r} within {timeout} s; last lines:\n{recent}"
+                ) from None
+            self.seen.append(line)
             if text in line:
                 return line
 
@@ -238,29 +238,7 @@ def test_a_whole_voice_turn_runs_through_the_virtual_devices(
 ) -> None:
     question = speak("what is cricopharyngeal spasm", tmp_path / "q.wav")
     goodbye = speak("goodbye", tmp_path / "bye.wav")
-    env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voiceassist",
-            "--debug",
-            "--engine",
-            "pocketsphinx",
-            "--device",
-            "pulse",
-            "--output-device",
-            "pulse",
-            "--rate",
-            "450",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    process = start_voiceassist(pulse, cache_dir, "--debug", "--rate", "450")
     assert process.stderr is not None and process.stdout is not None
     out, err = Lines(process.stdout), Lines(process.stderr)
     try:
@@ -272,7 +250,7 @@ def test_a_whole_voice_turn_runs_through_the_virtual_devices(
         assert "People with cricopharyngeal spasm say" in answer
         err.wait_for("Listening again", timeout=120)
         pulse.play(goodbye)
-        out.wait_for("Goodbye")
+        out.wait_for("Goodbye", timeout=120)
         assert process.wait(timeout=30) == 0
     finally:
         process.kill()
@@ -284,15 +262,7 @@ def test_selftest_says_the_microphone_works_and_what_it_heard(
     one = speak("what causes muscle spasms in the scalp", tmp_path / "one.wav", pad=(0.2, 0.8))
     many = tmp_path / "many.wav"
     subprocess.run(["sox", *[str(one)] * 8, str(many)], check=True)
-    env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
-    process = subprocess.Popen(
-        [*VOICEASSIST_ON_PULSE, "--rate", "400", "selftest"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    process = start_voiceassist(pulse, cache_dir, "--rate", "400", "selftest")
     assert process.stdout is not None
     out = Lines(process.stdout)
     out.wait_for("This is the voiceassist self test")
@@ -305,14 +275,7 @@ def test_selftest_says_the_microphone_works_and_what_it_heard(
 def test_selftest_says_when_the_microphone_hears_nothing(
     pulse: PulseServer, cache_dir: Path
 ) -> None:
-    env = {**pulse.env, "XDG_CACHE_HOME": str(cache_dir)}
-    result = subprocess.run(
-        [*VOICEASSIST_ON_PULSE, "--rate", "400", "selftest"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=90,
-    )
-    assert result.returncode == 1
-    assert "The microphone heard nothing. Check that it is plugged in" in result.stdout
+    process = start_voiceassist(pulse, cache_dir, "--rate", "400", "selftest")
+    out, _ = process.communicate(timeout=90)
+    assert process.returncode == 1
+    assert "The microphone heard nothing. Check that it is plugged in" in out

@@ -206,9 +206,17 @@ class Conversation:
     def _turn(self, text: str, alternatives: Sequence[str], flags: Sequence[str]) -> Reply:
         a = self.assistant
         triage = a.triage.check_all([text, *alternatives, *flags])
-        command = None if triage else find_command(text)
+        # A red flag heard in what was said is never taken for a command. One heard only
+        # by the red-flag pass (which over-hears) still comes first, but does not stop a
+        # clear "goodbye" or "stop" from working.
+        heard_flag = triage is not None and a.triage.check_all([text, *alternatives]) is not None
+        command = None if heard_flag else find_command(text)
         if command is not None:
-            return self._command(text, command)
+            reply = self._command(text, command)
+            if triage is not None:
+                advice = tuple(a.triage_parts(triage))
+                reply = replace(reply, triage=triage.level, parts=(*advice, *reply.parts))
+            return reply
         if self.pending_choice and triage is None:
             chosen = self._choice(text)
             self.pending_choice = ()
