@@ -250,7 +250,11 @@ def test_a_whole_voice_turn_runs_through_the_virtual_devices(
         assert "People with cricopharyngeal spasm say" in answer
         err.wait_for("Listening again", timeout=120)
         pulse.play(goodbye)
-        out.wait_for("Goodbye", timeout=120)
+        try:
+            out.wait_for("Goodbye", timeout=120)
+        except AssertionError as failure:
+            heard = "".join(line for line in err.seen if line.startswith("Heard"))
+            raise AssertionError(f"{failure}\nheard:\n{heard}") from None
         assert process.wait(timeout=30) == 0
     finally:
         process.kill()
