@@ -180,3 +180,8 @@ def test_a_flag_only_the_red_flag_pass_heard_comes_first_but_goodbye_still_works
     reply = conversation.turn("goodbye", flags=["my face is drooping"])
     assert reply.triage == "emergency" and reply.text.startswith("A drooping or weak face")
     assert reply.command == "goodbye" and conversation.finished
+
+
+def test_stop_confirms_in_one_word(assistant: Assistant) -> None:
+    reply = Conversation(assistant).turn("be quiet")
+    assert reply.command == "stop" and reply.text == "Stopped."

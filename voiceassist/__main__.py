@@ -363,12 +363,11 @@ def _ask_wav(
             reply = assistant.ask(
                 transcript.text, transcript.alternatives, transcript.flag_hypotheses
             )
-        reply.extra.update(
-            {
-                "transcript": transcript.text if transcript else "",
-                "engine": listener.recognizer.engine,
-            }
-        )
+        heard = {
+            "transcript": transcript.text if transcript else "",
+            "engine": listener.recognizer.engine,
+        }
+        reply = dataclasses.replace(reply, extra={**reply.extra, **heard})
         _emit(reply, args.json, sys.stdout, speaker)
     return 0
 

@@ -285,8 +285,8 @@ class Conversation:
             if self.on_preferences is not None:
                 self.on_preferences(self.preferences)
             parts = (said,)
-        else:  # stop: the speaker has already been silenced
-            parts = ()
+        else:  # stop: the speaker has already been silenced; say so briefly
+            parts = ("Stopped.",)
         return Reply(text, "command", None, None, (), parts, command=command)
 
     def _navigate(self, command: str) -> str:
