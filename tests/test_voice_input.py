@@ -237,7 +237,9 @@ def test_a_whole_voice_turn_runs_through_the_virtual_devices(
     pulse: PulseServer, tmp_path: Path, cache_dir: Path
 ) -> None:
     question = speak("what is cricopharyngeal spasm", tmp_path / "q.wav")
-    goodbye = speak("goodbye", tmp_path / "bye.wav")
+    # espeak-ng's one-word "goodbye" is heard as "what quiet"; spoken as two words it is
+    # recognised (the recogniser's weakness is noted in the README).
+    goodbye = speak("good bye", tmp_path / "bye.wav")
     process = start_voiceassist(pulse, cache_dir, "--debug", "--rate", "450")
     assert process.stderr is not None and process.stdout is not None
     out, err = Lines(process.stdout), Lines(process.stderr)
