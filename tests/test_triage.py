@@ -87,3 +87,10 @@ def test_most_urgent_advice_is_said_first(assistant: Assistant) -> None:
 def test_red_flag_in_any_recogniser_hypothesis_escalates(assistant: Assistant) -> None:
     reply = assistant.ask("my face is dripping", alternatives=["my face is drooping"])
     assert reply.triage == "emergency"
+
+
+def test_a_red_flag_heard_only_by_the_red_flag_pass_is_said_when_nothing_else_was(
+    assistant: Assistant,
+) -> None:
+    reply = assistant.ask("", flags=["i can not breathe"])
+    assert reply.triage == "emergency" and "breathing" in reply.text.lower()

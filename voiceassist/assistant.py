@@ -133,11 +133,20 @@ class Assistant:
         ``alternatives`` are other recogniser hypotheses; ``flags`` are hypotheses that
         are only checked for red flags (a pass biased towards them).
         """
-        hypotheses = [text, *alternatives]
-        triage = self.triage.check_all([*hypotheses, *flags])
-        if not normalize(text) and not alternatives:
+        triage = self.triage.check_all([text, *alternatives, *flags])
+        return self.reply_to(text, alternatives, triage, read_back)
+
+    def reply_to(
+        self,
+        text: str,
+        alternatives: Sequence[str],
+        triage: TriageResult | None,
+        read_back: bool = True,
+    ) -> Reply:
+        """The reply once triage is known (so a conversation need not triage twice)."""
+        if not normalize(text) and not alternatives and triage is None:
             return Reply(text, "unknown", None, None, (), (NOT_HEARD,))
-        match = self.matcher.match_all(hypotheses)
+        match = self.matcher.match_all([text, *alternatives])
         return self.reply_for(text, triage, match, read_back)
 
     def reply_for(
@@ -231,7 +240,7 @@ class Conversation:
                         tuple(a.answer_parts(chosen, read_back=False)),
                     )
                 )
-        reply = a.ask(text, alternatives, flags, read_back=self.preferences.read_back)
+        reply = a.reply_to(text, alternatives, triage, self.preferences.read_back)
         if reply.kind == "clarify":
             self.pending_choice = tuple(a.kb.entry(r.id) for r in reply.alternatives)
         return self._answered(reply)
@@ -240,8 +249,11 @@ class Conversation:
         if reply.kind == "answer" and reply.entry is not None:
             entry = self.assistant.kb.entry(reply.entry.id)
             self.last_entry = entry
-            # The reply already holds the answer and when to get help; "more" goes on.
-            self.sections = (*reply.parts[-2:], self.assistant.source_sentence(entry))
+            # The reply already said the answer and when to get help; "more" goes on.
+            self.sections = (
+                *self.assistant.answer_parts(entry, read_back=False),
+                self.assistant.source_sentence(entry),
+            )
             self.position = 1
         return reply
 
