@@ -31,7 +31,9 @@ def speak(
     """Speak ``text`` into the WAV file ``path`` with espeak-ng, converted by sox."""
     raw = path.with_suffix(".espeak.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(raw), text], check=True)
-    args = ["sox", "-G", str(raw), "-c", str(channels), "-b", str(bits), "-e", encoding]
+    # -R: sox dithers with a random seed unless told to repeat itself; tests must hear
+    # the same audio every run and on every machine.
+    args = ["sox", "-R", "-G", str(raw), "-c", str(channels), "-b", str(bits), "-e", encoding]
     if sample_rate:
         args += ["-r", str(sample_rate)]
     subprocess.run(
@@ -46,6 +48,7 @@ def synth(path: Path, seconds: float, frequency: float = 440.0, volume: float = 
     subprocess.run(
         [
             "sox",
+            "-R",
             "-n",
             "-r",
             "16000",

@@ -52,11 +52,13 @@ def pulse(tmp_path: Path) -> Iterator[PulseServer]:
 def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     assistant: Assistant, sphinx_listener: Listener, tmp_path: Path
 ) -> None:
-    # The held-out set, spoken in four voices, three speaking rates and four sample
-    # rates. Figures at the time of writing: 72% of questions right with none wrong,
-    # 88% of red flags caught, 91% of off-topic questions not answered, emergency
-    # advice on 12% of ordinary questions. The targets (90% and 95%) are not
-    # met yet; these floors stop things getting worse.
+    # eval.yaml spoken in four voices, three speaking rates and four sample rates. The
+    # audio and the decoding are reproducible (sox -R, PocketSphinxRecognizer's seeded
+    # dither), so this machine and CI hear the same words. Figures at the time of
+    # writing: 73% of questions right (49/67) with none wrong, 86% of red flags caught
+    # (43/50), 93% of off-topic questions not answered (42/45), emergency advice on 13
+    # of 112 ordinary questions. The targets (90% and 95%) are not met yet;
+    # these floors, two or three utterances below, stop things getting worse.
     report = spoken_eval(
         assistant, sphinx_listener, DATA / "eval.yaml", tmp_path, off_topic_limit=45
     )
@@ -64,11 +66,11 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
         f"\nspoken: questions {report.in_scope}, wrong {report.wrong_answers}, red flags "
         f"{report.red_flags}, off-topic not answered {report.off_topic}"
     )
-    assert report.red_flags.rate >= 0.85, report.misses
-    assert report.in_scope.rate >= 0.65, report.misses
+    assert report.red_flags.right >= 41, report.misses
+    assert report.in_scope.right >= 46, report.misses
     assert report.wrong_answers <= 1, report.misses
-    assert report.off_topic.rate >= 0.85, report.misses
-    assert len(report.false_alarms) <= 20, report.false_alarms
+    assert report.off_topic.right >= 39, report.misses
+    assert len(report.false_alarms) <= 16, report.false_alarms
 
 
 def test_ask_wav_json_adds_transcript_and_engine(run_cli: RunCli, tmp_path: Path) -> None:
