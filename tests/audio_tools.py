@@ -43,8 +43,10 @@ def speak(
     return path
 
 
-def synth(path: Path, seconds: float, frequency: float = 440.0, volume: float = 0.1) -> Path:
-    """A 16 kHz mono tone (volume 0 for silence) of ``seconds``, made by sox."""
+def synth(
+    path: Path, seconds: float, frequency: float = 440.0, volume: float = 0.1, kind: str = "sine"
+) -> Path:
+    """A 16 kHz mono tone (volume 0 for silence, or ``kind`` "pinknoise") made by sox."""
     subprocess.run(
         [
             "sox",
@@ -59,8 +61,8 @@ def synth(path: Path, seconds: float, frequency: float = 440.0, volume: float = 
             str(path),
             "synth",
             str(seconds),
-            "sine",
-            str(frequency),
+            kind,
+            *([str(frequency)] if kind == "sine" else []),
             "vol",
             str(volume),
         ],
@@ -122,8 +124,12 @@ class PulseServer:
 
     def play(self, wav: Path) -> None:
         """Play into the virtual microphone, in real time."""
+        seconds = wav.stat().st_size / 16000  # at least twice the length of 8 kHz audio
         subprocess.run(
-            ["paplay", "--device=va_mic", str(wav)], env=self.env, check=True, timeout=60
+            ["paplay", "--device=va_mic", str(wav)],
+            env=self.env,
+            check=True,
+            timeout=30 + seconds,
         )
 
     def stop(self) -> None:

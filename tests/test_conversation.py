@@ -62,6 +62,8 @@ SAID_AS = {
     "help": ["help", "what can I ask"],
     "source": ["where is that from", "where does that come from"],
     "goodbye": ["goodbye", "bye"],
+    "sounds_off": ["sounds off", "turn off the beeps please"],
+    "sounds_on": ["sounds on", "turn the sounds on"],
 }
 
 
@@ -93,6 +95,15 @@ def test_slower_and_louder_change_and_report_the_settings(assistant: Assistant) 
     assert conversation.turn("slower").text == "Speaking slower."
     conversation.turn("quieter")
     assert saved[-1].rate == 140 and saved[-1].volume == 0.8
+
+
+def test_sounds_off_by_voice_turns_every_cue_off_and_is_saved(assistant: Assistant) -> None:
+    saved: list[Preferences] = []
+    conversation = Conversation(assistant, on_preferences=saved.append)
+    conversation.turn("turn off the sounds")
+    assert not any(saved[-1].cue_on(cue) for cue in ("listening", "stopped", "error"))
+    conversation.turn("sounds on")
+    assert all(saved[-1].cue_on(cue) for cue in ("listening", "stopped", "error"))
 
 
 def test_more_and_back_move_through_the_parts_of_an_answer(assistant: Assistant) -> None:

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from . import __version__, config
 from .assistant import SPEECH_COMMANDS, Assistant, Conversation, Reply
+from .config import LISTEN_MODES
 from .content import KnowledgeBase
 from .errors import AudioDeviceError, ContentError, ModelError, SpeechError, VoiceAssistError
 from .settings import (
@@ -28,7 +29,8 @@ from .settings import (
 
 _LOGGER = logging.getLogger("voiceassist")
 
-GREETING = "Ask me a health question. Say help to hear what I know about, or goodbye to finish."
+GREETING_END = "Say help to hear what I know about, or goodbye to finish."
+GREETING = "Ask me a health question. " + GREETING_END
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     voice.add_argument("--model", type=Path, metavar="PATH", help="Vosk model folder")
     voice.add_argument("--device", metavar="DEV", help="microphone: index or part of its name")
+    voice.add_argument(
+        "--listen",
+        choices=LISTEN_MODES,
+        help="always: answer what is heard; wake: only after the wake phrase; "
+        "key: after a key press (default: saved setting, else always)",
+    )
     voice.add_argument(
         "--trailing-silence",
         type=float,
@@ -396,8 +404,14 @@ def _voice(args: argparse.Namespace, settings: Settings, conversation: Conversat
     from .tts import SpeechSpeaker
     from .voice import VoiceSession
 
+    prefs = conversation.preferences
+    mode = args.listen or prefs.listen
     try:
         listener = _listener(settings, conversation.assistant)
+        if mode == "wake" or (mode == "always" and prefs.quiet_timeout):
+            from .spotter import make_spotter
+
+            listener.spotter = make_spotter(prefs.wake_phrase)
         mic = make_microphone(settings.speech_input.device)
     except (AudioDeviceError, ModelError) as err:
         print(
@@ -415,14 +429,18 @@ def _voice(args: argparse.Namespace, settings: Settings, conversation: Conversat
             file=sys.stderr,
         )
     print(f"Listening on {mic.description}.", file=sys.stderr)
-    session = VoiceSession(conversation, mic, listener, speaker, sys.stdout, sys.stderr)
+    session = VoiceSession(conversation, mic, listener, speaker, sys.stdout, sys.stderr, mode)
     try:
-        session.say(Reply("", "command", None, None, (), (GREETING,)))
+        greeting = {
+            "always": GREETING,
+            "wake": f"Say {prefs.wake_phrase}, then your health question. " + GREETING_END,
+            "key": "Press any key, then ask your health question. " + GREETING_END,
+        }[mode]
+        session.say(Reply("", "command", None, None, (), (greeting,)))
         session.run()
     except AudioDeviceError as err:
-        print(
-            f"voiceassist: {err}. Switching to typed input; the conversation goes on.",
-            file=sys.stderr,
+        session.notice(
+            f"voiceassist: {err}. Switching to typed input; the conversation goes on.", "error"
         )
         return _conversation(conversation, False, session.speaker)
     finally:

@@ -281,7 +281,7 @@ class Conversation:
                 "You can ask me a health question out loud. I know about "
                 + a.topics_sentence()
                 + ". You can also say repeat, slower, faster, louder, quieter, stop, more, "
-                "back, where is that from, or goodbye.",
+                "back, where is that from, sounds off, or goodbye.",
             )
         elif command == "source":
             parts = (
@@ -293,13 +293,20 @@ class Conversation:
             parts = (self._navigate(command),)
         elif command in SPEECH_COMMANDS:
             method, said = SPEECH_COMMANDS[command]
-            self.preferences = getattr(self.preferences, method)()
-            if self.on_preferences is not None:
-                self.on_preferences(self.preferences)
+            self._set_preferences(getattr(self.preferences, method)())
             parts = (said,)
+        elif command in ("sounds_off", "sounds_on"):
+            on = command == "sounds_on"
+            self._set_preferences(replace(self.preferences, cues=on))
+            parts = ("Sounds on." if on else "Sounds off. Say sounds on to bring them back.",)
         else:  # stop: the speaker has already been silenced; say so briefly
             parts = ("Stopped.",)
         return Reply(text, "command", None, None, (), parts, command=command)
+
+    def _set_preferences(self, preferences: Preferences) -> None:
+        self.preferences = preferences
+        if self.on_preferences is not None:
+            self.on_preferences(preferences)
 
     def _navigate(self, command: str) -> str:
         if not self.sections:

@@ -125,6 +125,23 @@ COMMAND_PHRASES: dict[str, tuple[str, ...]] = {
         "how do you know that",
         "when was that reviewed",
     ),
+    "sounds_off": (
+        "sounds off",
+        "turn off the sounds",
+        "turn the sounds off",
+        "no more beeps",
+        "no beeps",
+        "turn off the beeps",
+        "stop the beeps",
+    ),
+    "sounds_on": (
+        "sounds on",
+        "turn on the sounds",
+        "turn the sounds on",
+        "turn on the beeps",
+        "bring back the beeps",
+        "beeps on",
+    ),
 }
 
 _CHOICES: list[tuple[str, str]] = [

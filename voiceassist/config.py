@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 
 from .errors import VoiceAssistError
-from .settings import REGIONS, SpeechSettings
+from .settings import DEFAULT_WAKE_PHRASE, REGIONS, SpeechSettings
+
+LISTEN_MODES = ("always", "wake", "key")
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,17 +34,41 @@ class Preferences:
     read_back: bool = True
     """Say "You asked about ..." before answers given with medium confidence."""
     cues: bool = True
-    """Short sounds when listening starts and stops, and on errors."""
+    """Short sounds when listening starts and stops, and on errors (all of them)."""
+    cue_listening: bool = True
+    """The rising "speak now" sound."""
+    cue_stopped: bool = True
+    """The falling "no longer listening" sound."""
+    cue_error: bool = True
+    """The low "not understood / something went wrong" sound."""
     barge_in: bool = False
-    """Reserved: stop speaking when the user starts talking."""
+    """Keep the microphone open while speaking; talking stops the speech at once."""
+    listen: str = "always"
+    """always: answer what is heard; wake: only after the wake phrase; key: after a key press."""
+    wake_phrase: str = DEFAULT_WAKE_PHRASE
+    quiet_timeout: int = 300
+    """Seconds with no speech before listening stops (0: never)."""
 
     def __post_init__(self) -> None:
+        if self.listen not in LISTEN_MODES:
+            modes = ", ".join(LISTEN_MODES)
+            raise ValueError(f"listen must be one of {modes}, not {self.listen!r}")
+        if not 1 <= len(self.wake_phrase.split()) <= 5:
+            raise ValueError("wake_phrase must be one to five words")
+        if self.quiet_timeout != 0 and not 10 <= self.quiet_timeout <= 86400:
+            raise ValueError(
+                f"quiet_timeout must be 0 (never) or 10 to 86400 seconds, not {self.quiet_timeout}"
+            )
         if not 80 <= self.rate <= 400:
             raise ValueError(f"rate must be 80 to 400 words per minute, not {self.rate}")
         if not 0.2 <= self.volume <= 1.0:
             raise ValueError(f"volume must be 0.2 to 1, not {self.volume}")
         if self.region not in REGIONS:
             raise ValueError(f"region must be one of {', '.join(sorted(REGIONS))}")
+
+    def cue_on(self, name: str) -> bool:
+        """Whether the cue ``name`` (listening, stopped, error) is to be played."""
+        return self.cues and bool(getattr(self, f"cue_{name}"))
 
     def speech(self) -> SpeechSettings:
         return SpeechSettings(rate=self.rate, volume=self.volume, voice=self.voice)
@@ -125,6 +151,8 @@ def _coerce(name: str, value: Any) -> Any:
             return float(value)
         if name == "region":
             return value.upper()
+        if name == "listen":
+            return value.lower()
     return value
 
 

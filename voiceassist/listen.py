@@ -2,20 +2,26 @@
 
 The microphone and WAV files feed the same ``Listener``. Where speech starts and
 stops is found by PocketSphinx's voice-activity endpointer, whose window is the
-trailing silence that ends an utterance.
+trailing silence that ends an utterance. An optional spotter hears the wake phrase
+on the same stream; the recogniser then starts again where the phrase ended, so
+"hey voice assistant, what is a scalp spasm" in one breath is the question alone.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 
 from .audio import RECOGNISER_RATE, AudioChunk, Resampler
+from .spotter import Spotter
 from .stt import Recognizer, Transcript
 
 _LOGGER = logging.getLogger(__name__)
 
 PartialCallback = Callable[[str], None]
+WAKE_WAIT = 1.0
+"""A wake phrase heard outside any utterance is reported after this many seconds."""
 
 
 class Listener:
@@ -26,50 +32,97 @@ class Listener:
         recognizer: Recognizer,
         trailing_silence: float = 0.5,
         max_utterance: float = 15.0,
+        spotter: Spotter | None = None,
     ) -> None:
         from pocketsphinx import Endpointer
 
         self.recognizer = recognizer
+        self.spotter = spotter
         self._endpointer = Endpointer(window=trailing_silence, sample_rate=RECOGNISER_RATE)
         self._max_bytes = int(max_utterance * RECOGNISER_RATE) * 2
+        self._frame = self._endpointer.frame_bytes / 2 / RECOGNISER_RATE
 
     def utterances(
-        self, chunks: Iterable[AudioChunk], on_partial: PartialCallback | None = None
+        self,
+        chunks: Iterable[AudioChunk],
+        on_partial: PartialCallback | None = None,
+        on_speech: Callable[[], None] | None = None,
+        idle_after: float | None = None,
     ) -> Iterator[Transcript]:
-        """Yield a transcript each time an utterance ends, and at the end of the stream."""
+        """Yield a transcript each time an utterance ends, and at the end of the stream.
+
+        ``on_speech`` is called when speech starts (for barge-in). With ``idle_after``,
+        an empty transcript marked ``idle`` comes after that many seconds of no speech.
+        """
         ep = self._endpointer
         resampler = Resampler()
         pending = b""
         spoken = 0
         in_utterance = False
+        now = 0.0  # stream time of the end of the last frame given to the endpointer
+        frame_time = 0.0  # stream time of the speech frame being handled
+        quiet = 0.0
+        cut_at: float | None = None  # where a wake phrase just heard ended
+        woke = False
         for chunk in chunks:
             pending += resampler.convert(chunk)
             while len(pending) >= ep.frame_bytes:
                 frame, pending = pending[: ep.frame_bytes], pending[ep.frame_bytes :]
+                now += self._frame
+                if self.spotter is not None:
+                    ended = self.spotter.accept(frame, quiet=not ep.in_speech)
+                    if ended is not None:
+                        cut_at = ended
                 speech = ep.process(frame)
                 if speech is None:
+                    quiet += self._frame
+                    if cut_at is not None and now - cut_at > WAKE_WAIT:
+                        cut_at = None  # said alone, and the endpointer let it pass
+                        yield self._empty(wake=True)
+                    if idle_after is not None and quiet >= idle_after:
+                        quiet = 0.0
+                        yield self._empty(idle=True)
                     continue
+                quiet = 0.0
                 if not in_utterance:
+                    frame_time = ep.speech_start
                     self.recognizer.start()
-                    in_utterance, spoken = True, 0
+                    in_utterance, spoken, woke = True, 0, False
+                    if on_speech is not None:
+                        on_speech()
+                else:
+                    frame_time += self._frame
+                if cut_at is not None:
+                    if frame_time + self._frame / 2 < cut_at:
+                        continue  # still the wake phrase
+                    # The question starts here: forget the phrase the recogniser heard.
+                    self.recognizer.finish()
+                    self.recognizer.start()
+                    cut_at, woke, spoken = None, True, 0
                 self.recognizer.accept(speech)
                 spoken += len(speech)
                 if on_partial is not None:
                     on_partial(self.recognizer.partial())
                 if not ep.in_speech or spoken >= self._max_bytes:
                     in_utterance = False
-                    yield self.recognizer.finish()
+                    yield replace(self.recognizer.finish(), wake=woke)
         pending += resampler.flush()
         if ep.in_speech:
             # A stream that ends mid-speech (a file with no trailing silence) still counts.
-            tail = ep.end_stream(pending[: ep.frame_bytes])
+            # end_stream wants at least one sample; silence fills an empty remainder.
+            tail = ep.end_stream(pending[: ep.frame_bytes].ljust(2, b"\0"))
             if tail:
                 if not in_utterance:
                     self.recognizer.start()
                     in_utterance = True
                 self.recognizer.accept(tail)
         if in_utterance:
-            yield self.recognizer.finish()
+            yield replace(self.recognizer.finish(), wake=woke)
+        elif cut_at is not None:
+            yield self._empty(wake=True)
+
+    def _empty(self, wake: bool = False, idle: bool = False) -> Transcript:
+        return Transcript("", (), self.recognizer.engine, wake=wake, idle=idle)
 
 
 def transcribe(listener: Listener, chunks: Iterable[AudioChunk]) -> Transcript | None:
@@ -89,6 +142,7 @@ def transcribe(listener: Listener, chunks: Iterable[AudioChunk]) -> Transcript |
         heard[0].engine,
         sum(p.seconds for p in parts),
         _vary(heard, lambda p: p.flag_hypotheses),
+        wake=any(p.wake for p in parts),
     )
 
 

@@ -33,6 +33,10 @@ class Transcript:
     """Length of the speech heard."""
     flag_hypotheses: tuple[str, ...] = ()
     """Hypotheses of a pass biased to red flags: triaged, never matched to answers."""
+    wake: bool = False
+    """The wake phrase was heard in this utterance; the text is what followed it."""
+    idle: bool = False
+    """Not an utterance: nothing was said for the listener's idle time."""
 
 
 class Recognizer(Protocol):

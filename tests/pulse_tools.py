@@ -1,0 +1,119 @@
+"""Running the whole program on the PulseAudio virtual devices, and what it hears."""
+
+from __future__ import annotations
+
+import queue
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from .audio_tools import VOICES, PulseServer, speak
+from .conftest import ROOT
+
+# voiceassist with the embedded engine, on the PulseAudio virtual microphone and speaker.
+VOICEASSIST_ON_PULSE = [
+    sys.executable,
+    "-m",
+    "voiceassist",
+    "--engine",
+    "pocketsphinx",
+    "--device",
+    "pulse",
+    "--output-device",
+    "pulse",
+]
+
+
+def start_voiceassist(
+    pulse: PulseServer,
+    cache_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    keys: bool = False,
+) -> subprocess.Popen[str]:
+    """voiceassist on the virtual devices, its output read through pipes (and its input
+    too with ``keys``, for key presses)."""
+    return subprocess.Popen(
+        [*VOICEASSIST_ON_PULSE, *args],
+        stdin=subprocess.PIPE if keys else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**pulse.env, "XDG_CACHE_HOME": str(cache_dir), **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def wait_for(predicate: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+class Lines:
+    """Reads a process's output on a thread, so waiting for a line can time out."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+
+    def drain(self) -> list[str]:
+        """Every line read so far."""
+        while not self.lines.empty():
+            self.seen.append(self.lines.get_nowait())
+        return self.seen
+
+    def wait_for(self, text: str, timeout: float = 90) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                recent = "".join(self.seen[-8:])
+                raise AssertionError(
+                    f"no line with {text!r} within {timeout} s; last lines:\n{recent}"
+                ) from None
+            self.seen.append(line)
+            if text in line:
+                return line
+
+
+def other_speech(
+    path: Path, seconds: float, seed: int = 1, keep: Callable[[str], bool] = lambda text: True
+) -> Path:
+    """``seconds`` of generated talk (everyday words in random sentences, four voices):
+    the room voiceassist must not answer. The same seed gives the same audio; ``keep``
+    leaves out sentences (those that really are red flags)."""
+    words = (ROOT / "voiceassist" / "data" / "everyday_words.txt").read_text().split()[:3000]
+    rng = random.Random(seed)
+    parts: list[Path] = []
+    total = 0.0
+    while total < seconds:
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(5, 14)))
+        if not keep(text):
+            continue
+        part = speak(
+            text,
+            path.with_name(f"{path.stem}-{len(parts)}.wav"),
+            voice=VOICES[len(parts) % 4],
+            sample_rate=16000,
+            pad=(0.2, 0.4),
+        )
+        parts.append(part)
+        total += part.stat().st_size / 32000
+    subprocess.run(["sox", *map(str, parts), str(path)], check=True)
+    for part in parts:
+        part.unlink()
+    return path
