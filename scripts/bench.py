@@ -306,6 +306,70 @@ def bench_speech(work: Path, repeat: int) -> None:
         speaker.close()
 
 
+# -- wake phrase ---------------------------------------------------------------------------
+
+
+def bench_wake(work: Path, minutes: float) -> None:
+    """Detection rate of the wake phrase and false wakes per hour of other speech, for
+    the chosen keyphrase threshold and for PocketSphinx's usual example value (1e-20)."""
+    from tests.audio_tools import RATES, SAMPLE_RATES, VOICES
+    from tests.pulse_tools import other_speech
+    from voiceassist.audio import RECOGNISER_RATE, Resampler
+    from voiceassist.settings import DEFAULT_WAKE_PHRASE
+    from voiceassist.spotter import THRESHOLD, KeyphraseSpotter
+
+    def pcm(wav: Path) -> bytes:
+        resampler = Resampler()
+        return b"".join(resampler.convert(c) for c in read_wav(wav)) + resampler.flush()
+
+    # Each wake phrase follows a sentence of other talk, half of them with a question in
+    # the same breath, in every voice, speaking rate and sample rate.
+    stream, spans = b"", []
+    index = 0
+    for voice in VOICES:
+        for rate in RATES:
+            for sample_rate in SAMPLE_RATES:
+                index += 1
+                lead = other_speech(work / f"lead{index}.wav", 2, seed=index)
+                text = DEFAULT_WAKE_PHRASE + (" can anxiety cause twitching" if index % 2 else "")
+                wake = speak(text, work / f"wake{index}.wav", voice, rate, sample_rate)
+                stream += pcm(lead)
+                start = len(stream) / 2 / RECOGNISER_RATE
+                stream += pcm(wake)
+                spans.append((start, len(stream) / 2 / RECOGNISER_RATE))
+    talk = pcm(other_speech(work / "talk.wav", minutes * 60, seed=1000))
+    hours = len(talk) / 2 / RECOGNISER_RATE / 3600
+    frame = 960
+
+    def run(threshold: float, audio: bytes) -> list[float]:
+        spotter = KeyphraseSpotter(DEFAULT_WAKE_PHRASE, threshold)
+        found = []
+        for at in range(0, len(audio), frame):
+            ended = spotter.accept(audio[at : at + frame], quiet=False)
+            if ended is not None:
+                found.append(ended)
+        return found
+
+    results = {}
+    for threshold in (THRESHOLD, 1e-20):
+        hits = run(threshold, stream)
+        detected = sum(any(a <= t <= b + 0.5 for t in hits) for a, b in spans)
+        false_wakes = len(run(threshold, talk)) / hours
+        results[threshold] = (100 * detected / len(spans), false_wakes)
+    for name, slot, unit, target in (
+        ("detection rate", 0, "%", "target >= 95%"),
+        ("false wakes per hour of other speech", 1, "/h", "target <= 1"),
+    ):
+        row(
+            "wake",
+            f"{name} ({len(spans)} phrases, {hours * 60:.0f} min talk)",
+            [results[THRESHOLD][slot]],
+            unit,
+            baseline=[results[1e-20][slot]] if results[1e-20][slot] else None,
+            target=target + ("; baseline: threshold 1e-20" if slot == 0 else ""),
+        )
+
+
 def bench_memory(work: Path) -> None:
     code = (
         "from pathlib import Path\n"
@@ -343,6 +407,7 @@ def main() -> None:
         bench_recognisers(work, repeat)
         bench_memory(work)
         bench_speech(work, repeat)
+        bench_wake(work, 5 if args.quick else 20)
     if args.json:
         args.json.write_text(json.dumps({"machine": platform.platform(), "rows": ROWS}, indent=1))
 

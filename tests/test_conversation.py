@@ -173,6 +173,22 @@ def test_settings_changed_by_voice_persist_across_runs(run_cli: RunCli, tmp_path
     assert "999" in run_cli("ask", "I want to end my life", env=env).stdout
 
 
+def test_listening_settings_are_saved_and_checked(run_cli: RunCli, tmp_path: Path) -> None:
+    env = {"VOICEASSIST_CONFIG": str(tmp_path / "config.yaml")}
+    run_cli("config", "set", "listen", "wake", env=env)
+    run_cli("config", "set", "wake_phrase", "okay health helper", env=env)
+    run_cli("config", "set", "quiet_timeout", "60", env=env)
+    shown = run_cli("config", "show", env=env).stdout
+    assert "listen: wake" in shown and "wake_phrase: okay health helper" in shown
+    assert "quiet_timeout: 60" in shown
+    bad = run_cli("config", "set", "listen", "sometimes", env=env)
+    assert bad.returncode == 1
+    assert (
+        bad.stderr.strip()
+        == "voiceassist: listen must be one of always, wake, key, not 'sometimes'"
+    )
+
+
 def test_a_broken_settings_file_is_one_clear_line(run_cli: RunCli, tmp_path: Path) -> None:
     config_file = tmp_path / "config.yaml"
     config_file.write_text("rate: 170\ncolour: blue\n")
@@ -180,7 +196,8 @@ def test_a_broken_settings_file_is_one_clear_line(run_cli: RunCli, tmp_path: Pat
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"voiceassist: {config_file}: unknown setting(s): colour; "
-        "known: rate, volume, voice, region, read_back, cues, barge_in"
+        "known: rate, volume, voice, region, read_back, cues, cue_listening, cue_stopped, "
+        "cue_error, barge_in, listen, wake_phrase, quiet_timeout"
     )
 
 
