@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.audio_tools import pulse_server, speak  # noqa: E402
 from voiceassist.assistant import Assistant, Conversation  # noqa: E402
-from voiceassist.audio import read_wav  # noqa: E402
+from voiceassist.audio import Resampler, read_wav  # noqa: E402
 from voiceassist.content import KnowledgeBase  # noqa: E402
 from voiceassist.evaluate import evaluate, load_cases  # noqa: E402
 from voiceassist.listen import Listener  # noqa: E402
@@ -77,6 +77,12 @@ def row(
         f"{s['p90']:.3g}, p99 {s['p99']:.3g}]{extra}  {target}",
         flush=True,
     )
+
+
+def pcm16k(wav: Path) -> bytes:
+    """A whole WAV file as the recogniser hears it: 16 kHz mono 16-bit."""
+    resampler = Resampler()
+    return b"".join(resampler.convert(c) for c in read_wav(wav)) + resampler.flush()
 
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -279,14 +285,11 @@ def bench_speech(work: Path, repeat: int) -> None:
         listener = Listener(PocketSphinxRecognizer(kb, work / "lm"))
         wav = speak("can anxiety cause twitching", work / "turn.wav", voice="en-us+klatt")
         recognizer = listener.recognizer
+        audio = pcm16k(wav)
         turns = []
         for _ in range(repeat):
             conversation = Conversation(assistant)
             recognizer.start()
-            from voiceassist.audio import Resampler
-
-            resampler = Resampler()
-            audio = b"".join(resampler.convert(c) for c in read_wav(wav)) + resampler.flush()
             recognizer.accept(audio)
             speaker.player.first_sample_at = None
             start = time.monotonic()
@@ -314,13 +317,9 @@ def bench_wake(work: Path, minutes: float) -> None:
     the chosen keyphrase threshold and for PocketSphinx's usual example value (1e-20)."""
     from tests.audio_tools import RATES, SAMPLE_RATES, VOICES
     from tests.pulse_tools import other_speech
-    from voiceassist.audio import RECOGNISER_RATE, Resampler
+    from voiceassist.audio import RECOGNISER_RATE
     from voiceassist.settings import DEFAULT_WAKE_PHRASE
     from voiceassist.spotter import THRESHOLD, KeyphraseSpotter
-
-    def pcm(wav: Path) -> bytes:
-        resampler = Resampler()
-        return b"".join(resampler.convert(c) for c in read_wav(wav)) + resampler.flush()
 
     # Each wake phrase follows a sentence of other talk, half of them with a question in
     # the same breath, in every voice, speaking rate and sample rate.
@@ -333,11 +332,11 @@ def bench_wake(work: Path, minutes: float) -> None:
                 lead = other_speech(work / f"lead{index}.wav", 2, seed=index)
                 text = DEFAULT_WAKE_PHRASE + (" can anxiety cause twitching" if index % 2 else "")
                 wake = speak(text, work / f"wake{index}.wav", voice, rate, sample_rate)
-                stream += pcm(lead)
+                stream += pcm16k(lead)
                 start = len(stream) / 2 / RECOGNISER_RATE
-                stream += pcm(wake)
+                stream += pcm16k(wake)
                 spans.append((start, len(stream) / 2 / RECOGNISER_RATE))
-    talk = pcm(other_speech(work / "talk.wav", minutes * 60, seed=1000))
+    talk = pcm16k(other_speech(work / "talk.wav", minutes * 60, seed=1000))
     hours = len(talk) / 2 / RECOGNISER_RATE / 3600
     frame = 960
 

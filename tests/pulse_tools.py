@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .audio_tools import VOICES, PulseServer, speak
 from .conftest import ROOT
@@ -88,6 +88,15 @@ class Lines:
             self.seen.append(line)
             if text in line:
                 return line
+
+
+def start_with_lines(
+    pulse: PulseServer, cache_dir: Path, *args: str, **options: Any
+) -> tuple[subprocess.Popen[str], Lines, Lines]:
+    """``start_voiceassist``, with its stdout and stderr read line by line."""
+    process = start_voiceassist(pulse, cache_dir, *args, **options)
+    assert process.stdout is not None and process.stderr is not None
+    return process, Lines(process.stdout), Lines(process.stderr)
 
 
 def other_speech(

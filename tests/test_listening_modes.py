@@ -30,10 +30,9 @@ from voiceassist.tts import Audio
 from voiceassist.voice import VoiceSession
 
 from .audio_tools import PulseServer, pulse_server, speak, synth
-from .pulse_tools import Lines, other_speech, start_voiceassist
+from .pulse_tools import Lines, other_speech, start_with_lines
 
-CUE_NAMES = {cues.listening().pcm: "listening", cues.stopped().pcm: "stopped"}
-CUE_NAMES[cues.error().pcm] = "error"
+CUE_NAMES = {getattr(cues, name)().pcm: name for name in ("listening", "stopped", "error")}
 
 
 class RecordingMic:
@@ -228,9 +227,9 @@ def started_in_wake_mode(
     pulse: PulseServer, cache_dir: Path
 ) -> tuple[subprocess.Popen[str], Lines, Lines]:
     """voiceassist in wake mode, once it has greeted and is listening."""
-    process = start_voiceassist(pulse, cache_dir, "--debug", "--rate", "450", "--listen", "wake")
-    assert process.stdout is not None and process.stderr is not None
-    out, err = Lines(process.stdout), Lines(process.stderr)
+    process, out, err = start_with_lines(
+        pulse, cache_dir, "--debug", "--rate", "450", "--listen", "wake"
+    )
     out.wait_for(f"Say {DEFAULT_WAKE_PHRASE}, then your health question")
     err.wait_for("Listening again")
     return process, out, err
@@ -286,9 +285,10 @@ def test_key_mode_listens_only_after_a_key_press(
 ) -> None:
     early = speak("what causes muscle spasms in the scalp", tmp_path / "a.wav")
     question = speak("what is cricopharyngeal spasm", tmp_path / "q.wav")
-    process = start_voiceassist(pulse, cache_dir, "--rate", "450", "--listen", "key", keys=True)
-    assert process.stdout is not None and process.stderr is not None and process.stdin
-    out, err = Lines(process.stdout), Lines(process.stderr)
+    process, out, err = start_with_lines(
+        pulse, cache_dir, "--rate", "450", "--listen", "key", keys=True
+    )
+    assert process.stdin is not None
     try:
         out.wait_for("Press any key, then ask your health question")
         err.wait_for("Press a key")
@@ -311,11 +311,9 @@ def test_saying_stop_while_it_speaks_stops_it_with_barge_in(
     settings.write_text("barge_in: true\n")
     question = speak("what is cricopharyngeal spasm", tmp_path / "q.wav")
     stop = speak("stop", tmp_path / "stop.wav")
-    process = start_voiceassist(
+    process, out, err = start_with_lines(
         pulse, cache_dir, "--debug", "--rate", "120", env={"VOICEASSIST_CONFIG": str(settings)}
     )
-    assert process.stdout is not None and process.stderr is not None
-    out, err = Lines(process.stdout), Lines(process.stderr)
     try:
         out.wait_for("Ask me a health question")
         pulse.play(question)

@@ -18,7 +18,7 @@ from voiceassist.stt import PocketSphinxRecognizer, VoskRecognizer, make_recogni
 
 from .audio_tools import PulseServer, pulse_server, speak, synth
 from .conftest import DATA, RunCli
-from .pulse_tools import Lines, start_voiceassist, wait_for
+from .pulse_tools import Lines, start_voiceassist, start_with_lines, wait_for
 from .spoken_eval import spoken_eval
 
 
@@ -186,9 +186,7 @@ def test_a_whole_voice_turn_runs_through_the_virtual_devices(
     # espeak-ng's one-word "goodbye" is heard as "what quiet"; spoken as two words it is
     # recognised (the recogniser's weakness is noted in the README).
     goodbye = speak("good bye", tmp_path / "bye.wav")
-    process = start_voiceassist(pulse, cache_dir, "--debug", "--rate", "450")
-    assert process.stderr is not None and process.stdout is not None
-    out, err = Lines(process.stdout), Lines(process.stderr)
+    process, out, err = start_with_lines(pulse, cache_dir, "--debug", "--rate", "450")
     try:
         out.wait_for("Ask me a health question")
         # The greeting is spoken first; the microphone is open again only after it.

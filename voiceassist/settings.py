@@ -18,8 +18,8 @@ def default_content_dir() -> Path:
 
 
 DEFAULT_WAKE_PHRASE = "hey voice assistant"
-"""Three common words, rarely said together by accident; heard 11 of 12 times on
-generated speech with no false wake in five minutes of other speech."""
+"""Three common words, rarely said together by accident; heard 46 of 48 times on
+generated speech with no false wake in 20 minutes of other talk (scripts/bench)."""
 
 
 @dataclass(frozen=True)

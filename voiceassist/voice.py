@@ -51,20 +51,31 @@ class PartialLine:
 
 
 @contextlib.contextmanager
+def cbreak(stream: TextIO) -> Iterator[int]:
+    """The terminal ``stream`` hands over each key at once (no Enter), until the end."""
+    import termios
+    import tty
+
+    fd = stream.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+    try:
+        yield fd
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+@contextlib.contextmanager
 def stop_on_key(speaker: Speaker, stream: TextIO = sys.stdin) -> Iterator[None]:
     """While speaking, any key pressed in the terminal stops the speech at once."""
     if not stream.isatty():
         yield
         return
     import select
-    import termios
-    import tty
 
-    fd = stream.fileno()
-    saved = termios.tcgetattr(fd)
     done = threading.Event()
 
-    def watch() -> None:
+    def watch(fd: int) -> None:
         while not done.is_set():
             ready, _, _ = select.select([fd], [], [], 0.05)
             if ready:
@@ -72,15 +83,14 @@ def stop_on_key(speaker: Speaker, stream: TextIO = sys.stdin) -> Iterator[None]:
                 speaker.stop()
                 return
 
-    tty.setcbreak(fd)
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        done.set()
-        watcher.join(timeout=0.2)
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    with cbreak(stream) as fd:
+        watcher = threading.Thread(target=watch, args=(fd,), daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            done.set()
+            watcher.join(timeout=0.2)
 
 
 WAKE_WINDOW = 8.0
@@ -151,13 +161,20 @@ class VoiceSession:
             )
             self._speaking.start()
             return
+        with self._mic_paused():
+            self._speak(self.speaker, reply.parts, cue)
+        _LOGGER.debug("Listening again")
+
+    @contextlib.contextmanager
+    def _mic_paused(self) -> Iterator[None]:
+        """Half duplex: nothing is heard while voiceassist makes a sound."""
+        self.wait_for_speech()
         self.mic.pause()
         try:
-            self._speak(self.speaker, reply.parts, cue)
+            yield
         finally:
             self.mic.resume()
             self._check_speech()
-            _LOGGER.debug("Listening again")
 
     def _speak(self, speaker: Speaker, parts: tuple[str, ...], cue: str | None) -> None:
         try:
@@ -194,35 +211,21 @@ class VoiceSession:
     def cue(self, name: str) -> None:
         if self.speaker is None or not self._prefs.cue_on(name):
             return
-        self.wait_for_speech()
-        self.mic.pause()
-        try:
-            self.speaker.cue(getattr(cues, name)())
-        except (SpeechError, AudioDeviceError) as error:
-            self._speech_failed = error
-        finally:
-            self.mic.resume()
-            self._check_speech()
+        with self._mic_paused():
+            try:
+                self.speaker.cue(getattr(cues, name)())
+            except (SpeechError, AudioDeviceError) as error:
+                self._speech_failed = error
 
     def notice(self, text: str, cue: str | None = None) -> None:
         """Something the user must hear that is not a reply (a failure, a mode change)."""
         self.err.write(text + "\n")
         self.err.flush()
+        if cue:
+            self.cue(cue)
         if self.speaker is not None:
-            if cue:
-                self.cue(cue)
-            self.say_only(text)
-
-    def say_only(self, text: str) -> None:
-        if self.speaker is None:
-            return
-        self.wait_for_speech()
-        self.mic.pause()
-        try:
-            self._speak(self.speaker, (text,), None)
-        finally:
-            self.mic.resume()
-            self._check_speech()
+            with self._mic_paused():
+                self._speak(self.speaker, (text,), None)
 
     def _next_cue(self) -> str:
         if self.conversation.finished or self._awaiting_key or not self.awake:
@@ -268,8 +271,7 @@ class VoiceSession:
             return
         self.err.write(f"Heard: {transcript.text}\n")
         if self._one_question and self.awake:
-            self.awake, self._one_question = False, False
-            self._awaiting_key = self.mode == "key"
+            self._sleep()
         reply = self.conversation.turn(
             transcript.text, transcript.alternatives, transcript.flag_hypotheses
         )
@@ -284,12 +286,16 @@ class VoiceSession:
         triage = self.conversation.assistant.triage
         return triage.check_all([transcript.text, *transcript.alternatives]) is not None
 
+    def _sleep(self) -> None:
+        """The one question is over: wait for the wake phrase, or a key in key mode."""
+        self.awake, self._one_question = False, False
+        self._awaiting_key = self.mode == "key"
+
     def _check_quiet(self) -> None:
         if not self.awake:
             return
         if self._one_question and self._quiet >= WAKE_WINDOW:
-            self.awake, self._one_question = False, False
-            self._awaiting_key = self.mode == "key"
+            self._sleep()
             how = "Press a key" if self.mode == "key" else f"Say {self._prefs.wake_phrase}"
             self.notice(f"I did not hear a question. {how} when you need me.", "stopped")
         elif (
@@ -320,22 +326,10 @@ class VoiceSession:
 
     def _wait_for_key(self) -> bool:
         """Block until a key (Enter when not a terminal); False at end of input."""
-        self.wait_for_speech()
-        self.mic.pause()
-        try:
+        with self._mic_paused():
             self.err.write("Press a key, then ask your question.\n")
             self.err.flush()
             if self.keys.isatty():
-                import termios
-                import tty
-
-                fd = self.keys.fileno()
-                saved = termios.tcgetattr(fd)
-                tty.setcbreak(fd)
-                try:
+                with cbreak(self.keys):
                     return bool(self.keys.read(1))
-                finally:
-                    termios.tcsetattr(fd, termios.TCSADRAIN, saved)
             return bool(self.keys.readline())
-        finally:
-            self.mic.resume()
