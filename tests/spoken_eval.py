@@ -39,7 +39,7 @@ def spoken_eval(
         wav.unlink()
         if transcript is None:
             return "", assistant.ask("")
-        reply = assistant.ask(transcript.text, transcript.alternatives, transcript.flag_hypotheses)
+        reply = assistant.ask(transcript.text, transcript.alternatives)
         return transcript.text, reply
 
     paraphrases = data.get("paraphrases") or {}

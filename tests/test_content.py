@@ -119,6 +119,18 @@ def test_same_phrasing_under_two_entries_is_reported(tmp_path: Path) -> None:
     assert "is also under 'example-entry'" in str(load_error(tmp_path))
 
 
+def test_a_triage_phrase_in_two_all_groups_is_reported_with_its_line(tmp_path: Path) -> None:
+    # It would fire on its own: "a rash on my arm" taken for meningitis.
+    write(
+        tmp_path,
+        "t.yaml",
+        "triage:\n  - id: x\n    level: urgent\n    advice: Go.\n    all:\n"
+        "      - [neck, rash]\n      - [fever, rash]\n",
+    )
+    message = str(load_error(tmp_path))
+    assert "t.yaml:7" in message and "'rash' is in two 'all' groups" in message
+
+
 def test_duplicate_key_is_reported_with_its_line(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -201,13 +201,13 @@ def test_a_broken_settings_file_is_one_clear_line(run_cli: RunCli, tmp_path: Pat
     )
 
 
-def test_a_flag_only_the_red_flag_pass_heard_comes_first_but_goodbye_still_works(
+def test_a_red_flag_in_another_hypothesis_keeps_goodbye_from_ending_the_conversation(
     assistant: Assistant,
 ) -> None:
     conversation = Conversation(assistant)
-    reply = conversation.turn("goodbye", flags=["my face is drooping"])
+    reply = conversation.turn("goodbye", alternatives=["my face is drooping"])
     assert reply.triage == "emergency" and reply.text.startswith("A drooping or weak face")
-    assert reply.command == "goodbye" and conversation.finished
+    assert not conversation.finished
 
 
 def test_stop_confirms_in_one_word(assistant: Assistant) -> None:

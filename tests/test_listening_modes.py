@@ -297,7 +297,7 @@ def test_key_mode_listens_only_after_a_key_press(
         process.stdin.flush()
         err.wait_for("Listening.")
         pulse.play(question)
-        # The line may start with red-flag advice: the red-flag pass over-hears.
+        # The line may start with red-flag advice: a lower-ranked hypothesis may hold one.
         assert "People with cricopharyngeal spasm say" in out.wait_for("cricopharyngeal")
         assert not any("scalp" in line for line in out.seen)
     finally:

@@ -89,8 +89,8 @@ def test_red_flag_in_any_recogniser_hypothesis_escalates(assistant: Assistant) -
     assert reply.triage == "emergency"
 
 
-def test_a_red_flag_heard_only_by_the_red_flag_pass_is_said_when_nothing_else_was(
+def test_a_red_flag_only_in_another_hypothesis_is_said_when_the_best_one_is_empty(
     assistant: Assistant,
 ) -> None:
-    reply = assistant.ask("", flags=["i can not breathe"])
+    reply = assistant.ask("", alternatives=["i can not breathe"])
     assert reply.triage == "emergency" and "breathing" in reply.text.lower()

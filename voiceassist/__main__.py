@@ -368,9 +368,7 @@ def _ask_wav(
         if transcript is None:
             reply = assistant.ask("")
         else:
-            reply = assistant.ask(
-                transcript.text, transcript.alternatives, transcript.flag_hypotheses
-            )
+            reply = assistant.ask(transcript.text, transcript.alternatives)
         heard = {
             "transcript": transcript.text if transcript else "",
             "engine": listener.recognizer.engine,

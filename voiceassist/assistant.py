@@ -125,15 +125,10 @@ class Assistant:
         self,
         text: str,
         alternatives: Sequence[str] = (),
-        flags: Sequence[str] = (),
         read_back: bool = True,
     ) -> Reply:
-        """Answer one utterance.
-
-        ``alternatives`` are other recogniser hypotheses; ``flags`` are hypotheses that
-        are only checked for red flags (a pass biased towards them).
-        """
-        triage = self.triage.check_all([text, *alternatives, *flags])
+        """Answer one utterance; ``alternatives`` are other recogniser hypotheses."""
+        triage = self.triage.check_all([text, *alternatives])
         return self.reply_to(text, alternatives, triage, read_back)
 
     def reply_to(
@@ -201,8 +196,8 @@ class Conversation:
     position: int = 0
     finished: bool = False
 
-    def turn(self, text: str, alternatives: Sequence[str] = (), flags: Sequence[str] = ()) -> Reply:
-        reply = self._turn(text, alternatives, flags)
+    def turn(self, text: str, alternatives: Sequence[str] = ()) -> Reply:
+        reply = self._turn(text, alternatives)
         if reply.kind in ("answer", "clarify") and not self.disclaimer_given:
             self.disclaimer_given = True
             reply = replace(reply, parts=(*reply.parts, self.assistant.fill(DISCLAIMER)))
@@ -212,14 +207,11 @@ class Conversation:
             self.on_reply(reply)
         return reply
 
-    def _turn(self, text: str, alternatives: Sequence[str], flags: Sequence[str]) -> Reply:
+    def _turn(self, text: str, alternatives: Sequence[str]) -> Reply:
         a = self.assistant
-        triage = a.triage.check_all([text, *alternatives, *flags])
-        # A red flag heard in what was said is never taken for a command. One heard only
-        # by the red-flag pass (which over-hears) still comes first, but does not stop a
-        # clear "goodbye" or "stop" from working.
-        heard_flag = triage is not None and a.triage.check_all([text, *alternatives]) is not None
-        command = None if heard_flag else find_command(text)
+        triage = a.triage.check_all([text, *alternatives])
+        # A red flag is never taken for a command: "stop, I can't breathe" gets the advice.
+        command = None if triage is not None else find_command(text)
         if command is not None:
             reply = self._command(text, command)
             if triage is not None:

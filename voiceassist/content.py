@@ -416,11 +416,9 @@ class _FileParser:
                 fields["level"], f"level '{level}' must be one of: " + ", ".join(TRIAGE_LEVELS)
             )
         any_of = self.strings(fields.get("any"), "any")
-        all_of = (
-            tuple(self.strings(group, "all") for group in self.sequence(fields["all"], "all"))
-            if "all" in fields
-            else ()
-        )
+        groups = self.sequence(fields["all"], "all") if "all" in fields else []
+        all_of = tuple(self.strings(group, "all") for group in groups)
+        self.check_groups_apart(groups, all_of)
         if not any_of and not all_of:
             self.error(node, "a triage rule needs 'any' phrases or 'all' groups")
         self.rules.append(
@@ -434,6 +432,22 @@ class _FileParser:
                 line=node.start_mark.line + 1,
             )
         )
+
+    def check_groups_apart(
+        self, nodes: list[yaml.Node], groups: tuple[tuple[str, ...], ...]
+    ) -> None:
+        # A phrase in two groups satisfies both: the rule would fire on it alone.
+        seen: dict[str, int] = {}
+        for index, (node, group) in enumerate(zip(nodes, groups, strict=True)):
+            for phrase in group:
+                key = normalize(phrase)
+                if seen.get(key, index) != index:
+                    self.error(
+                        node,
+                        f"'{phrase}' is in two 'all' groups, so it would fire on its own; "
+                        "put it in 'any' or in one group",
+                    )
+                seen.setdefault(key, index)
 
 
 def _has_alias(root: yaml.Node) -> bool:

@@ -141,7 +141,6 @@ def transcribe(listener: Listener, chunks: Iterable[AudioChunk]) -> Transcript |
         _vary(heard, lambda p: p.alternatives),
         heard[0].engine,
         sum(p.seconds for p in parts),
-        _vary(heard, lambda p: p.flag_hypotheses),
         wake=any(p.wake for p in parts),
     )
 

@@ -253,7 +253,7 @@ class VoiceSession:
             self.wait_for_speech()
 
     def _heard(self, transcript: Transcript) -> None:
-        words = transcript.text or transcript.alternatives or transcript.flag_hypotheses
+        words = transcript.text or transcript.alternatives
         if transcript.wake and not self.awake:
             # In "always" mode the wake phrase undoes a quiet timeout for good.
             self.awake, self._one_question = True, self.mode != "always"
@@ -272,17 +272,14 @@ class VoiceSession:
         self.err.write(f"Heard: {transcript.text}\n")
         if self._one_question and self.awake:
             self._sleep()
-        reply = self.conversation.turn(
-            transcript.text, transcript.alternatives, transcript.flag_hypotheses
-        )
+        reply = self.conversation.turn(transcript.text, transcript.alternatives)
         if reply.kind == "unknown" and reply.triage is None:
             self.cue("error")  # not understood; the words that follow say what it can do
         self.say(reply)
 
     def _is_red_flag(self, transcript: Transcript) -> bool:
-        # While not listening for questions, only what the main pass heard counts: the
-        # red-flag pass over-hears ordinary talk (see PocketSphinxRecognizer), and a
-        # television must not set off emergency advice.
+        # Heard while not listening for questions: a red flag is still acted on (a person
+        # in trouble may not think of the wake phrase); everything else waits.
         triage = self.conversation.assistant.triage
         return triage.check_all([transcript.text, *transcript.alternatives]) is not None
 
