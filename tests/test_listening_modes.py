@@ -249,7 +249,7 @@ def test_wake_mode_answers_the_wake_phrase_and_red_flags_only(
         assert out.wait_for("stroke").startswith("Slurred or muddled speech")
         err.wait_for("Listening again")
         pulse.play(woken)
-        assert "People with cricopharyngeal spasm say" in out.wait_for("cricopharyngeal")
+        assert "People with cricopharyngeal spasm say" in out.wait_for("cricopharyngeal"), err.seen
         # Nothing was said about the scalp: the first question had no wake phrase.
         assert not any("scalp" in line for line in out.seen)
     finally:
@@ -298,7 +298,7 @@ def test_key_mode_listens_only_after_a_key_press(
         err.wait_for("Listening.")
         pulse.play(question)
         # The line may start with red-flag advice: a lower-ranked hypothesis may hold one.
-        assert "People with cricopharyngeal spasm say" in out.wait_for("cricopharyngeal")
+        assert "People with cricopharyngeal spasm say" in out.wait_for("cricopharyngeal"), err.seen
         assert not any("scalp" in line for line in out.seen)
     finally:
         process.kill()

@@ -22,6 +22,10 @@ RED_FLAGS = {
         "my chest hurts",
         "one whole side of my body is numb",
         "I had a car crash and my neck hurts",
+        "he is shaking all over",
+        "I can hardly catch my breath",
+        "his words are all muddled",
+        "it went black in one eye",
     ],
     "crisis": [
         "I want to kill myself",
@@ -32,6 +36,7 @@ RED_FLAGS = {
         "I cannot close my eye since this morning",
         "I am having trouble swallowing",
         "my calf is swollen and red",
+        "my temple is tender and it hurts when I chew",
     ],
 }
 
@@ -94,3 +99,9 @@ def test_a_red_flag_only_in_another_hypothesis_is_said_when_the_best_one_is_empt
 ) -> None:
     reply = assistant.ask("", alternatives=["i can not breathe"])
     assert reply.triage == "emergency" and "breathing" in reply.text.lower()
+
+
+@pytest.mark.parametrize("text", ["I have a rash on my arm", "I woke up with a stiff neck"])
+def test_one_sign_of_meningitis_alone_is_not_an_emergency(assistant: Assistant, text: str) -> None:
+    # Meningitis needs two signs together (a fever with a stiff neck, a rash with a headache).
+    assert assistant.triage.check(text) is None

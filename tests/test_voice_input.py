@@ -57,7 +57,7 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     # audio and the decoding are reproducible (sox -R, PocketSphinxRecognizer's seeded
     # dither), so this machine and CI hear the same words. Figures at the time of
     # writing: 72% of questions right (48/67) with none wrong, 94% of red flags caught
-    # (47/50), 84% of off-topic questions not answered (38/45), emergency advice on 17
+    # (47/50), 87% of off-topic questions not answered (39/45), emergency advice on 17
     # of 112 ordinary questions. The targets (90% and 95%) are not met yet;
     # these floors, two or three utterances below, stop things getting worse.
     report = spoken_eval(

@@ -315,9 +315,11 @@ class VoiceSession:
                     return
                 self._awaiting_key = False
                 self.awake, self._one_question, self._quiet = True, True, 0.0
+                self.cue("listening")
+                # Only now: the microphone is deaf while the cue plays, and a person who
+                # reads (or hears a screen reader say) this starts talking at once.
                 self.err.write("Listening.\n")
                 self.err.flush()
-                self.cue("listening")
                 continue
             yield chunk
 
