@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pocketsphinx
 import pytest
 
 from voiceassist import language_model
@@ -146,20 +145,34 @@ def test_two_assistants_building_the_speech_model_at_once_both_get_it(
 ) -> None:
     # Two first runs sharing one empty cache once removed each other's half-built model.
     # The slowed step makes the builds overlap, as they do when both start together.
-    slow_arpa = language_model._arpa
+    real_arpa = language_model._arpa
 
     def arpa(text: str, word_file: Path) -> str:
         time.sleep(0.3)
-        return slow_arpa(text, word_file)
+        return real_arpa(text, word_file)
 
     monkeypatch.setattr(language_model, "_arpa", arpa)
-    cmudict = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    cmudict = language_model.BundledEnglish.find().dictionary
     sentences = language_model.question_sentences(kb)
     cache = tmp_path / "cache"
     with ThreadPoolExecutor(3) as pool:
         built = list(pool.map(lambda _: language_model.build(sentences, cache, cmudict), range(3)))
     assert all(m.lm.is_file() and m.dictionary.is_file() for m in built)
     assert len(list(cache.iterdir())) == 1  # one model, no half-built leftovers
+
+
+def test_a_speech_model_build_stopped_by_ctrl_c_leaves_nothing_behind(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(text: str, word_file: Path) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(language_model, "_arpa", interrupted)
+    cmudict = language_model.BundledEnglish.find().dictionary
+    cache = tmp_path / "cache"
+    with pytest.raises(KeyboardInterrupt):
+        language_model.build(language_model.question_sentences(kb), cache, cmudict)
+    assert list(cache.iterdir()) == []
 
 
 def test_two_questions_in_one_stream_are_two_utterances(

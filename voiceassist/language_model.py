@@ -59,6 +59,22 @@ _ESPEAK_TO_CMU = {
 
 
 @dataclass(frozen=True)
+class BundledEnglish:
+    """The US English model shipped in the pocketsphinx wheel."""
+
+    acoustic: Path
+    dictionary: Path
+    """CMUdict: pronunciations of 130,000 English words."""
+
+    @classmethod
+    def find(cls) -> BundledEnglish:
+        import pocketsphinx
+
+        folder = Path(pocketsphinx.get_model_path()) / "en-us"
+        return cls(folder / "en-us", folder / "cmudict-en-us.dict")
+
+
+@dataclass(frozen=True)
 class LanguageModel:
     lm: Path
     """ARPA language model."""
@@ -196,21 +212,23 @@ def build(sentences: list[str], cache_dir: Path, cmudict: Path) -> LanguageModel
     cache_dir.mkdir(parents=True, exist_ok=True)
     # A folder of its own: two assistants starting at once each build, and one wins.
     tmp = Path(tempfile.mkdtemp(prefix=f".kb-{digest}.", dir=cache_dir))
-    (tmp / "everyday.txt").write_text("\n".join(w for w in everyday if w in usable))
-    arpa = _arpa(text, tmp / "everyday.txt")
-    (tmp / "kb.lm").write_text(arpa, encoding="utf-8")
-    with (tmp / "kb.dict").open("w", encoding="utf-8") as out:
-        for word in sorted(usable):
-            for phones in known.get(word) or [guessed[word]]:
-                out.write(f"{word} {phones}\n")
     try:
-        tmp.rename(target)
-    except OSError:
-        if model.lm.is_file() and model.dictionary.is_file():
-            shutil.rmtree(tmp, ignore_errors=True)  # another process built it first
-        else:
-            shutil.rmtree(target, ignore_errors=True)  # left half-written by a crash
+        (tmp / "everyday.txt").write_text("\n".join(w for w in everyday if w in usable))
+        arpa = _arpa(text, tmp / "everyday.txt")
+        (tmp / "kb.lm").write_text(arpa, encoding="utf-8")
+        with (tmp / "kb.dict").open("w", encoding="utf-8") as out:
+            for word in sorted(usable):
+                for phones in known.get(word) or [guessed[word]]:
+                    out.write(f"{word} {phones}\n")
+        if not (model.lm.is_file() and model.dictionary.is_file()):
+            shutil.rmtree(target, ignore_errors=True)  # an incomplete folder (files removed)
             tmp.rename(target)
+    except OSError:
+        if not (model.lm.is_file() and model.dictionary.is_file()):
+            raise
+        # Another process renamed the same model into place first: use that one.
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # left over on success, a race or Ctrl-C
     _LOGGER.debug("Built language model %s (%d words)", target, len(usable))
     return model
 

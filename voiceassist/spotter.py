@@ -9,7 +9,6 @@ questions: PocketSphinx ships with the package, so no other model or service is 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any, Protocol
 
 from .audio import RECOGNISER_RATE
@@ -42,14 +41,16 @@ class KeyphraseSpotter:
     def __init__(self, phrase: str, threshold: float = THRESHOLD) -> None:
         import pocketsphinx
 
+        from .language_model import BundledEnglish
+
         words = normalize(phrase).split()
         if not 1 <= len(words) <= 5:
             raise ModelError(f"wake phrase {phrase!r}: give one to five words")
-        model_dir = Path(pocketsphinx.get_model_path()) / "en-us"
+        english = BundledEnglish.find()
         self.phrase = " ".join(words)
         self._decoder: Any = pocketsphinx.Decoder(
-            hmm=str(model_dir / "en-us"),
-            dict=str(model_dir / "cmudict-en-us.dict"),
+            hmm=str(english.acoustic),
+            dict=str(english.dictionary),
             lm=None,  # the search is added below, once every word has a pronunciation
             kws_threshold=threshold,
             samprate=RECOGNISER_RATE,

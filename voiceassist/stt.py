@@ -67,11 +67,11 @@ class PocketSphinxRecognizer:
     """
 
     def __init__(self, kb: KnowledgeBase, cache_dir: Path, alternatives: int = 5) -> None:
-        from .language_model import build, corpus
+        from .language_model import BundledEnglish, build, corpus
 
-        model_dir = Path(_pocketsphinx().get_model_path()) / "en-us"
-        cmudict = model_dir / "cmudict-en-us.dict"
-        self._decoder = _decoder(model_dir, build(corpus(kb), cache_dir, cmudict))
+        english = BundledEnglish.find()
+        lm = build(corpus(kb), cache_dir, english.dictionary)
+        self._decoder = _decoder(english.acoustic, lm)
         self._alternatives = alternatives
         self._bytes = 0
         self._dither = _Dither()
@@ -101,10 +101,10 @@ def _pocketsphinx() -> Any:
     return pocketsphinx
 
 
-def _decoder(model_dir: Path, lm: Any) -> Any:
+def _decoder(acoustic: Path, lm: Any) -> Any:
     ps = _pocketsphinx()
     config = ps.Config(
-        hmm=str(model_dir / "en-us"),
+        hmm=str(acoustic),
         lm=str(lm.lm),
         dict=str(lm.dictionary),
         samprate=RECOGNISER_RATE,
