@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from voiceassist.assistant import Assistant
 from voiceassist.content import KnowledgeBase
+from voiceassist.evaluate import load_cases
 from voiceassist.matcher import Matcher
 from voiceassist.settings import MatchSettings
 from voiceassist.text import Analyzer, normalize
+
+from .conftest import DATA
 
 INLINE = """\
 entries:
@@ -101,3 +106,25 @@ def test_medium_confidence_answer_is_read_back_first(assistant: Assistant) -> No
 
 def test_normalisation_expands_contractions_and_number_words() -> None:
     assert normalize("I can't BREATHE… for two days!") == "i can not breathe for 2 days"
+
+
+def test_large_knowledge_bases_rank_exactly_as_small_ones(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Knowledge bases of VECTORISE_FROM phrasings and more are scored with numpy; a user
+    # adding entries past that line must get the same answers, "did you mean"s and ties.
+    from voiceassist import matcher as module
+
+    cases = load_cases(DATA / "eval.yaml")
+    paraphrases, off_topic = cases["paraphrases"], cases["off_topic"]
+    assert isinstance(paraphrases, dict) and isinstance(off_topic, list)
+    questions = [q for qs in paraphrases.values() for q in qs]
+    questions += [*off_topic, "muscles pas ms in the scalp", "xyzzy"]
+    analyzer = Analyzer(kb.synonyms)
+    monkeypatch.setattr(module, "VECTORISE_FROM", 10**9)
+    plain = Matcher(kb, analyzer, MatchSettings())
+    monkeypatch.setattr(module, "VECTORISE_FROM", 0)
+    vectorised = Matcher(kb, analyzer, MatchSettings())
+    assert plain._vectors is None and vectorised._vectors is not None
+    for question in questions:
+        assert plain.scores(question) == vectorised.scores(question), question

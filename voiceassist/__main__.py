@@ -279,12 +279,15 @@ def _config(args: argparse.Namespace, prefs: config.Preferences) -> int:
 @contextlib.contextmanager
 def _speaker(args: argparse.Namespace, settings: Settings) -> Iterator[Any]:
     """The speaker asked for with --speak / --speak-to, or None."""
-    from .tts import SpeechSpeaker, WavFileSpeaker
-
+    # Imported only when asked for: text mode starts without it.
     speaker: Any = None
     if getattr(args, "speak_to", None):
+        from .tts import WavFileSpeaker
+
         speaker = WavFileSpeaker(settings.speech, args.speak_to)
     elif getattr(args, "speak", False):
+        from .tts import SpeechSpeaker
+
         speaker = SpeechSpeaker(settings.speech, args.output_device)
     try:
         yield speaker
