@@ -61,6 +61,12 @@ def test_off_topic_question_sharing_words_is_unknown(assistant: Assistant) -> No
     assert assistant.matcher.match("what causes an itchy scalp").kind == "unknown"
 
 
+def test_a_nerve_problem_is_not_taken_for_anxiety(assistant: Assistant) -> None:
+    # "nerves" once sat among the anxiety words, and stems made every "nerve" anxiety.
+    reply = assistant.ask("can a nerve problem cause twitching")
+    assert not (reply.entry and reply.entry.id == "anxiety-twitching"), reply.text
+
+
 def test_unknown_reply_says_what_it_can_answer(assistant: Assistant) -> None:
     reply = assistant.ask("how do I bake bread")
     assert reply.kind == "unknown"
