@@ -61,9 +61,19 @@ def test_off_topic_question_sharing_words_is_unknown(assistant: Assistant) -> No
     assert assistant.matcher.match("what causes an itchy scalp").kind == "unknown"
 
 
-def test_a_nerve_problem_is_not_taken_for_anxiety(assistant: Assistant) -> None:
-    # "nerves" once sat among the anxiety words, and stems made every "nerve" anxiety.
-    reply = assistant.ask("can a nerve problem cause twitching")
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "nerves" once sat among the anxiety words, and stems made every "nerve" anxiety.
+        "can a nerve problem cause twitching",
+        # "worry about" asks whether something is serious.
+        "when should i worry about twitching",
+    ],
+)
+def test_words_that_only_sometimes_mean_anxiety_do_not_get_the_anxiety_answer(
+    assistant: Assistant, question: str
+) -> None:
+    reply = assistant.ask(question)
     assert not (reply.entry and reply.entry.id == "anxiety-twitching"), reply.text
 
 
