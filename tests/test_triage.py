@@ -26,17 +26,27 @@ RED_FLAGS = {
         "I can hardly catch my breath",
         "his words are all muddled",
         "it went black in one eye",
+        # Found by asking new phrasings after the rules were written; each was missed.
+        "he is talking gibberish all of a sudden",
+        "I suddenly forgot who my family are",
+        "I can't feel my face",
+        "I think I'm having an allergic reaction and my tongue is swelling",
     ],
     "crisis": [
         "I want to kill myself",
         "I have been self harming",
         "I took too many pills on purpose",
+        "I don't see the point in living anymore",
+        "I keep thinking about ending it",
+        "I'm going to jump off a bridge",
+        "nobody would miss me if I was gone",
     ],
     "urgent": [
         "I cannot close my eye since this morning",
         "I am having trouble swallowing",
         "my calf is swollen and red",
         "my temple is tender and it hurts when I chew",
+        "I've lost a lot of weight and food sticks in my throat",
     ],
 }
 
@@ -104,4 +114,13 @@ def test_a_red_flag_only_in_another_hypothesis_is_said_when_the_best_one_is_empt
 @pytest.mark.parametrize("text", ["I have a rash on my arm", "I woke up with a stiff neck"])
 def test_one_sign_of_meningitis_alone_is_not_an_emergency(assistant: Assistant, text: str) -> None:
     # Meningitis needs two signs together (a fever with a stiff neck, a rash with a headache).
+    assert assistant.triage.check(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I can't find the words to describe the feeling in my head", "food sticks to my teeth"],
+)
+def test_everyday_uses_of_red_flag_words_raise_nothing(assistant: Assistant, text: str) -> None:
+    # "can't find my words" is a stroke sign, and food sticking in the throat needs a doctor.
     assert assistant.triage.check(text) is None
