@@ -38,6 +38,9 @@ RED_FLAGS = {
         "I keep losing my balance and walking into walls",
         "my toddler has a fever and purple spots",
         "half my face stopped working overnight",
+        "she suddenly can't understand anything I say",
+        "my dad is jerking and foaming at the mouth",
+        "my face has been getting weaker since this morning",
     ],
     "crisis": [
         "I want to kill myself",
@@ -56,6 +59,7 @@ RED_FLAGS = {
         "my temple is tender and it hurts when I chew",
         "I've lost a lot of weight and food sticks in my throat",
         "liquids come back up through my nose",
+        "headache so bad I'm being sick and light hurts",
     ],
 }
 
@@ -133,6 +137,8 @@ def test_one_sign_of_meningitis_alone_is_not_an_emergency(assistant: Assistant, 
         "food sticks to my teeth",
         "I can't hold my hand still because of the twitching",
         "what does it mean when my face feels twisted",
+        "my spasms are getting weaker",
+        "I can not understand why my face twitches",
     ],
 )
 def test_everyday_uses_of_red_flag_words_raise_nothing(assistant: Assistant, text: str) -> None:
