@@ -41,6 +41,8 @@ RED_FLAGS = {
         "she suddenly can't understand anything I say",
         "my dad is jerking and foaming at the mouth",
         "my face has been getting weaker since this morning",
+        "sudden agonising pain at the back of my head",
+        "I have pins and needles in my groin and bottom",
     ],
     "crisis": [
         "I want to kill myself",
@@ -51,6 +53,7 @@ RED_FLAGS = {
         "I'm going to jump off a bridge",
         "nobody would miss me if I was gone",
         "I cut my wrists",
+        "I feel like ending everything",
     ],
     "urgent": [
         "I cannot close my eye since this morning",

@@ -56,7 +56,7 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     # audio and the decoding are reproducible (sox -R, PocketSphinxRecognizer's seeded
     # dither), so this machine and CI hear the same words. Figures at the time of
     # writing: 72% of questions right (48/67) with none wrong, 94% of red flags caught
-    # (47/50), 84% of off-topic questions not answered (38/45), emergency advice on 17
+    # (47/50), 82% of off-topic questions not answered (37/45), emergency advice on 14
     # of 112 ordinary questions. The targets (90% and 95%) are not met yet;
     # these floors, two or three utterances from the figures, stop things getting worse.
     report = spoken_eval(
@@ -69,8 +69,8 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     assert report.red_flags.right >= 45, report.misses
     assert report.in_scope.right >= 46, report.misses
     assert report.wrong_answers <= 1, report.misses
-    assert report.off_topic.right >= 36, report.misses
-    assert len(report.false_alarms) <= 20, report.false_alarms
+    assert report.off_topic.right >= 35, report.misses
+    assert len(report.false_alarms) <= 17, report.false_alarms
 
 
 def test_ask_wav_json_adds_transcript_and_engine(run_cli: RunCli, tmp_path: Path) -> None:
