@@ -89,6 +89,17 @@ class Lines:
             if text in line:
                 return line
 
+    def wait_for_quiet(self, seconds: float, timeout: float = 180) -> str:
+        """Read lines until none has come for ``seconds``; the last line read ("" if none)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.seen.append(self.lines.get(timeout=seconds))
+            except queue.Empty:
+                return self.seen[-1] if self.seen else ""
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still talking after {timeout} s: {self.seen[-8:]}")
+
 
 def start_with_lines(
     pulse: PulseServer, cache_dir: Path, *args: str, **options: Any

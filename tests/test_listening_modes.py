@@ -265,9 +265,16 @@ def test_a_minute_of_other_speech_wakes_nothing(
     process, out, err = started_in_wake_mode(pulse, cache_dir)
     try:
         pulse.play(talk)
-        time.sleep(8)  # any red-flag advice misheard in the talk is spoken by now
+        # Wait until all the talk is decoded and any red-flag advice misheard in it has been
+        # spoken: the microphone is off while voiceassist speaks (half duplex).
+        idle = ("Listening again", "Not answered")
+        while not any(line in err.wait_for_quiet(4) for line in idle):
+            pass  # still speaking
         pulse.play(woken)  # shows it was listening all along
-        out.wait_for("Yes. Anxiety", timeout=180)  # slower than real time on a busy machine
+        try:
+            out.wait_for("Yes. Anxiety", timeout=180)  # slower than real time on a busy machine
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nwhat it heard:\n{''.join(err.drain()[-8:])}") from None
         time.sleep(1)
         heard = [line for line in err.drain() if "Not answered" in line]
         assert sum("Wake phrase heard, ending at" in line for line in err.seen) == 1, heard
