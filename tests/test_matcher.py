@@ -120,6 +120,38 @@ def test_medium_confidence_answer_is_read_back_first(assistant: Assistant) -> No
     assert reply.text.startswith("You asked about spasms on one side of the face")
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A word another entry uses: headaches are the scalp entry's.
+        "when should I see a neurologist about headaches",
+        # Parts of the body the answer never mentions.
+        "can anxiety cause stomach cramps",
+        "how do I stop a muscle spasm in my leg",
+        "what makes the side of my tongue twitch",
+    ],
+)
+def test_a_question_about_something_the_answer_never_mentions_is_not_answered_as_certain(
+    assistant: Assistant, question: str
+) -> None:
+    reply = assistant.ask(question)
+    assert reply.kind != "answer" or reply.text.startswith("You asked about"), reply.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do I stop a muscle spasm in my neck",
+        "should I see a neurologist about my muscle spasms",
+    ],
+)
+def test_a_question_the_answer_covers_is_answered_without_a_read_back(
+    assistant: Assistant, question: str
+) -> None:
+    reply = assistant.ask(question)
+    assert reply.kind == "answer" and not reply.text.startswith("You asked about"), reply.text
+
+
 def test_normalisation_expands_contractions_and_number_words() -> None:
     assert normalize("I can't BREATHE… for two days!") == "i can not breathe for 2 days"
 

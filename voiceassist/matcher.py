@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -39,6 +40,7 @@ _FUNCTION_WORDS = (
     "myself yourself time times day days all every"
 )
 STOPWORDS = frozenset(stem(w) for w in _FUNCTION_WORDS.split())
+BODY_WORDS = Path(__file__).with_name("data") / "body_words.txt"
 
 MIN_WEIGHT = 1.5
 """Topic words found in every entry ("spasm") still matter: without them it is off-topic."""
@@ -70,6 +72,10 @@ class ScoredEntry:
     entry: Entry
     score: float
     """0 to 1: how well the question matches the entry's best phrasing."""
+    elsewhere: tuple[str, ...] = ()
+    """Question words that point away from this entry: words it never uses but another
+    entry does ("when should I see a neurologist about headaches"), and parts of the body
+    or symptoms it never mentions ("can anxiety cause stomach cramps")."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,8 @@ class Matcher:
                     self._sentences.append(" ".join(analyzer.tokens(text)))
                     seen.update(tokens)
             entry_tokens.append(seen)
+        self._entry_tokens = [frozenset(seen) for seen in entry_tokens]
+        self._body = _body_words(analyzer)
         count = len(kb.entries)
         frequency: dict[str, int] = defaultdict(int)
         for seen in entry_tokens:
@@ -146,7 +154,24 @@ class Matcher:
         else:
             best = self._best(similar, weight, sentence)
         order = sorted(best, key=lambda e: (-best[e], e))[:limit]
-        return [ScoredEntry(self._entries[e], best[e]) for e in order if best[e] > 0]
+        return [
+            ScoredEntry(self._entries[e], best[e], self._elsewhere(e, similar))
+            for e in order
+            if best[e] > 0
+        ]
+
+    def _elsewhere(self, entry: int, similar: dict[str, dict[str, float]]) -> tuple[str, ...]:
+        own = self._entry_tokens[entry]
+        # Another entry's word counts only when heard as said: a spelling guess is too
+        # weak to doubt an answer with.
+        return tuple(
+            sorted(
+                q
+                for q, sims in similar.items()
+                if own.isdisjoint(sims)
+                and (q in self._body or any(sim >= 1.0 for sim in sims.values()))
+            )
+        )
 
     def _best(
         self, similar: dict[str, dict[str, float]], weight: dict[str, float], sentence: str
@@ -210,7 +235,7 @@ class Matcher:
         merged: dict[str, ScoredEntry] = {}
         for rank, text in enumerate(texts):
             for found in self.scores(text):
-                scored = ScoredEntry(found.entry, found.score * (1 - ALTERNATIVE_PENALTY * rank))
+                scored = replace(found, score=found.score * (1 - ALTERNATIVE_PENALTY * rank))
                 current = merged.get(scored.entry.id)
                 if current is None or scored.score > current.score:
                     merged[scored.entry.id] = scored
@@ -226,7 +251,10 @@ class Matcher:
         if first - second < s.clarify_margin and second >= s.clarify_threshold:
             return MatchResult("clarify", top, False)
         if first >= s.answer_threshold:
-            return MatchResult("answer", top, first >= s.confident_threshold)
+            # A question with words that point elsewhere is read back too: the listener
+            # hears what was answered, and can tell when it is not what they asked.
+            confident = first >= s.confident_threshold and not top[0].elsewhere
+            return MatchResult("answer", top, confident)
         return MatchResult("unknown", top, False)
 
 
@@ -287,6 +315,12 @@ class _Vectors:
         np.maximum.at(best, self._phrase_entry[candidates], score)
         top = _top(best, limit)
         return {int(e): float(best[e]) for e in top}
+
+
+def _body_words(analyzer: Analyzer) -> frozenset[str]:
+    lines = BODY_WORDS.read_text(encoding="utf-8").splitlines()
+    words = (line for line in lines if line.strip() and not line.startswith("#"))
+    return frozenset(token for word in words for token in analyzer.tokens(word))
 
 
 def _top(values: Any, count: int) -> Any:
