@@ -43,6 +43,8 @@ RED_FLAGS = {
         "my face has been getting weaker since this morning",
         "sudden agonising pain at the back of my head",
         "I have pins and needles in my groin and bottom",
+        "something is stuck in his throat and he can't cough it out",
+        "I came off my bike and now my neck hurts badly and my hands are tingling",
     ],
     "crisis": [
         "I want to kill myself",
@@ -54,6 +56,7 @@ RED_FLAGS = {
         "nobody would miss me if I was gone",
         "I cut my wrists",
         "I feel like ending everything",
+        "I keep burning myself on purpose",
     ],
     "urgent": [
         "I cannot close my eye since this morning",
@@ -142,6 +145,7 @@ def test_one_sign_of_meningitis_alone_is_not_an_emergency(assistant: Assistant, 
         "what does it mean when my face feels twisted",
         "my spasms are getting weaker",
         "I can not understand why my face twitches",
+        "I burned myself cooking",
     ],
 )
 def test_everyday_uses_of_red_flag_words_raise_nothing(assistant: Assistant, text: str) -> None:
