@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,19 @@ DATA = Path(__file__).resolve().parent / "data"
 SEED = ROOT.parent / "shared" / "seed" / "000_1b4d108257542cee.txt"
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_settings_and_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests never see the user's own settings or downloaded models: a "slower" said
+    in a manual run once slowed every spoken answer in the suite, and a test failed."""
+    home = tmp_path_factory.mktemp("user")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+        patch.setenv("XDG_DATA_HOME", str(home / "data"))
+        for name in ("VOICEASSIST_CONFIG", "VOICEASSIST_MODEL"):
+            patch.delenv(name, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")
