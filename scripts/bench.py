@@ -388,6 +388,51 @@ def bench_wake(work: Path, minutes: float) -> None:
         )
 
 
+def bench_room(work: Path, minutes: float) -> None:
+    """How often other talk in the room gets red-flag advice while voiceassist waits for
+    the wake phrase: the price of acting on red flags without it. Two kinds of talk:
+    random everyday words, and real sentences (Python's own documentation, read aloud)."""
+    from pydoc_data.topics import topics
+
+    from tests.audio_tools import VOICES
+    from tests.pulse_tools import other_speech
+
+    kb = KnowledgeBase.from_dir(ROOT / "content")
+    assistant = Assistant(kb, Settings())
+    listener = Listener(PocketSphinxRecognizer(kb, work / "lm"))
+    ordinary = lambda text: assistant.triage.check(text) is None  # noqa: E731
+
+    sentences = [" ".join(s.split()) for t in topics.values() for s in t.split(". ")]
+    sentences = [s for s in sentences if 6 <= len(s.split()) <= 20 and s.isascii() and ordinary(s)]
+    random.Random(1).shuffle(sentences)
+    parts, seconds = [], 0.0
+    for index, sentence in enumerate(sentences):
+        if seconds >= minutes * 60:
+            break
+        part = speak(sentence, work / f"prose{index}.wav", VOICES[index % 4], sample_rate=16000)
+        parts.append(str(part))
+        seconds += part.stat().st_size / 32000
+    subprocess.run(["sox", *parts, str(work / "prose.wav")], check=True)
+    talks = {
+        "random words": other_speech(work / "words.wav", minutes * 60, seed=2000, keep=ordinary),
+        "sentences": work / "prose.wav",
+    }
+    for name, wav in talks.items():
+        every, best_only = 0, 0
+        for heard in listener.utterances(read_wav(wav)):
+            every += assistant.triage.check_all([heard.text, *heard.alternatives]) is not None
+            best_only += assistant.triage.check(heard.text) is not None
+        talk_minutes = wav.stat().st_size / 32000 / 60
+        row(
+            "wake",
+            f"red-flag replies per minute of other talk ({name}, {talk_minutes:.0f} min)",
+            [every / talk_minutes],
+            "/min",
+            baseline=[best_only / talk_minutes] if best_only else None,
+            target="none set; baseline: best hypothesis only",
+        )
+
+
 def bench_memory(work: Path) -> None:
     code = (
         "from pathlib import Path\n"
@@ -426,6 +471,7 @@ def main() -> None:
         bench_memory(work)
         bench_speech(work, repeat)
         bench_wake(work, 5 if args.quick else 20)
+        bench_room(work, 3 if args.quick else 10)
     if args.json:
         args.json.write_text(json.dumps({"machine": platform.platform(), "rows": ROWS}, indent=1))
 
