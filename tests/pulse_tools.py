@@ -89,16 +89,18 @@ class Lines:
             if text in line:
                 return line
 
-    def wait_for_quiet(self, seconds: float, timeout: float = 180) -> str:
-        """Read lines until none has come for ``seconds``; the last line read ("" if none)."""
+    def wait_until_idle(self, markers: tuple[str, ...], seconds: float, timeout: float) -> None:
+        """Read lines until none has come for ``seconds`` and the last one holds one of
+        ``markers`` (what the program says once it is waiting again)."""
         deadline = time.monotonic() + timeout
         while True:
             try:
                 self.seen.append(self.lines.get(timeout=seconds))
             except queue.Empty:
-                return self.seen[-1] if self.seen else ""
+                if self.seen and any(marker in self.seen[-1] for marker in markers):
+                    return
             if time.monotonic() > deadline:
-                raise AssertionError(f"still talking after {timeout} s: {self.seen[-8:]}")
+                raise AssertionError(f"not idle after {timeout} s: {self.seen[-8:]}")
 
 
 def start_with_lines(

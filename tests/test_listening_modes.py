@@ -267,9 +267,7 @@ def test_a_minute_of_other_speech_wakes_nothing(
         pulse.play(talk)
         # Wait until all the talk is decoded and any red-flag advice misheard in it has been
         # spoken: the microphone is off while voiceassist speaks (half duplex).
-        idle = ("Listening again", "Not answered")
-        while not any(line in err.wait_for_quiet(4) for line in idle):
-            pass  # still speaking
+        err.wait_until_idle(("Listening again", "Not answered"), seconds=4, timeout=180)
         pulse.play(woken)  # shows it was listening all along
         try:
             out.wait_for("Yes. Anxiety", timeout=180)  # slower than real time on a busy machine
