@@ -45,6 +45,7 @@ RED_FLAGS = {
         "I have pins and needles in my groin and bottom",
         "something is stuck in his throat and he can't cough it out",
         "I came off my bike and now my neck hurts badly and my hands are tingling",
+        "I am seeing double",
     ],
     "crisis": [
         "I want to kill myself",
