@@ -46,6 +46,8 @@ RED_FLAGS = {
         "something is stuck in his throat and he can't cough it out",
         "I came off my bike and now my neck hurts badly and my hands are tingling",
         "I am seeing double",
+        # A synonym for "see a doctor" tried here folded "see the" away, and this went unheard.
+        "all of a sudden I can't see the left side of things",
     ],
     "crisis": [
         "I want to kill myself",
