@@ -48,6 +48,11 @@ RED_FLAGS = {
         "I am seeing double",
         # A synonym for "see a doctor" tried here folded "see the" away, and this went unheard.
         "all of a sudden I can't see the left side of things",
+        "my baby has a temperature and a blotchy rash that won't go away when I press it",
+        "I've got a raging headache and my neck is stiff",
+        "my mum just went rigid and started jerking",
+        "I can barely get any air in",
+        "I lost all feeling down my right side",
     ],
     "crisis": [
         "I want to kill myself",
@@ -60,6 +65,10 @@ RED_FLAGS = {
         "I cut my wrists",
         "I feel like ending everything",
         "I keep burning myself on purpose",
+        "I don't want to be around anymore",
+        "I've been saving up my tablets to take them all at once",
+        "I think everyone would be happier if I wasn't here",
+        "I want to end it",
     ],
     "urgent": [
         "I cannot close my eye since this morning",
@@ -69,6 +78,7 @@ RED_FLAGS = {
         "I've lost a lot of weight and food sticks in my throat",
         "liquids come back up through my nose",
         "headache so bad I'm being sick and light hurts",
+        "it hurts to chew and my scalp is tender when I brush my hair",
     ],
 }
 
@@ -149,6 +159,8 @@ def test_one_sign_of_meningitis_alone_is_not_an_emergency(assistant: Assistant, 
         "my spasms are getting weaker",
         "I can not understand why my face twitches",
         "I burned myself cooking",
+        "the rash fades when I press a glass on it",
+        "I lost feeling in my fingers in the cold",
     ],
 )
 def test_everyday_uses_of_red_flag_words_raise_nothing(assistant: Assistant, text: str) -> None:
