@@ -394,8 +394,7 @@ def bench_room(work: Path, minutes: float) -> None:
     random everyday words, and real sentences (Python's own documentation, read aloud)."""
     from pydoc_data.topics import topics
 
-    from tests.audio_tools import VOICES
-    from tests.pulse_tools import other_speech
+    from tests.pulse_tools import other_speech, spoken_talk
 
     kb = KnowledgeBase.from_dir(ROOT / "content")
     assistant = Assistant(kb, Settings())
@@ -405,17 +404,9 @@ def bench_room(work: Path, minutes: float) -> None:
     sentences = [" ".join(s.split()) for t in topics.values() for s in t.split(". ")]
     sentences = [s for s in sentences if 6 <= len(s.split()) <= 20 and s.isascii() and ordinary(s)]
     random.Random(1).shuffle(sentences)
-    parts, seconds = [], 0.0
-    for index, sentence in enumerate(sentences):
-        if seconds >= minutes * 60:
-            break
-        part = speak(sentence, work / f"prose{index}.wav", VOICES[index % 4], sample_rate=16000)
-        parts.append(str(part))
-        seconds += part.stat().st_size / 32000
-    subprocess.run(["sox", *parts, str(work / "prose.wav")], check=True)
     talks = {
         "random words": other_speech(work / "words.wav", minutes * 60, seed=2000, keep=ordinary),
-        "sentences": work / "prose.wav",
+        "sentences": spoken_talk(work / "prose.wav", sentences, minutes * 60),
     }
     for name, wav in talks.items():
         every, best_only = 0, 0

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -120,18 +120,32 @@ def other_speech(
     leaves out sentences (those that really are red flags)."""
     words = (ROOT / "voiceassist" / "data" / "everyday_words.txt").read_text().split()[:3000]
     rng = random.Random(seed)
+
+    def sentences() -> Iterator[str]:
+        while True:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(5, 14)))
+            if keep(text):
+                yield text
+
+    return spoken_talk(path, sentences(), seconds, pad=(0.2, 0.4))
+
+
+def spoken_talk(
+    path: Path, sentences: Iterable[str], seconds: float, pad: tuple[float, float] = (0.3, 0.6)
+) -> Path:
+    """``sentences`` spoken in turn by four voices into one 16 kHz WAV, until it lasts
+    ``seconds`` (or the sentences run out)."""
     parts: list[Path] = []
     total = 0.0
-    while total < seconds:
-        text = " ".join(rng.choice(words) for _ in range(rng.randint(5, 14)))
-        if not keep(text):
-            continue
+    for text in sentences:
+        if total >= seconds:
+            break
         part = speak(
             text,
             path.with_name(f"{path.stem}-{len(parts)}.wav"),
             voice=VOICES[len(parts) % 4],
             sample_rate=16000,
-            pad=(0.2, 0.4),
+            pad=pad,
         )
         parts.append(part)
         total += part.stat().st_size / 32000
