@@ -277,10 +277,14 @@ def test_a_minute_of_other_speech_wakes_nothing(
         heard = [line for line in err.drain() if "Not answered" in line]
         assert sum("Wake phrase heard, ending at" in line for line in err.seen) == 1, heard
         # Besides the greeting and that answer, only red-flag advice may have been said (a
-        # red flag needs no wake phrase, and misheard talk can sound like one): no question
-        # was answered.
+        # red flag of any level needs no wake phrase, and misheard talk can sound like
+        # one): no question was answered.
+        advice = [assistant.fill(rule.advice) for rule in assistant.kb.triage]
         others = out.drain()[1:-1]
-        assert all("Call 911" in line or "988" in line for line in others), (others, heard)
+        for line in others:
+            for text in advice:
+                line = line.replace(text, "")
+            assert not line.strip(), (line, others, heard)
     finally:
         process.kill()
 
