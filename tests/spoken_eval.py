@@ -19,6 +19,10 @@ class SpokenReport:
     wrong_answers: int = 0
     red_flags: Score = field(default_factory=Score)
     off_topic: Score = field(default_factory=Score)
+    offered: int = 0
+    """In-scope questions not answered but offered back: "Did you mean <the right one>?"."""
+    offered_off_topic: int = 0
+    """Off-topic questions offered back as one the knowledge base covers."""
     false_alarms: list[str] = field(default_factory=list)
     """Emergency or crisis advice given on an ordinary question."""
     misses: list[str] = field(default_factory=list)
@@ -39,7 +43,7 @@ def spoken_eval(
         wav.unlink()
         if transcript is None:
             return "", assistant.ask("")
-        reply = assistant.ask(transcript.text, transcript.alternatives)
+        reply = assistant.ask(transcript.text, transcript.alternatives, heard=True)
         return transcript.text, reply
 
     paraphrases = data.get("paraphrases") or {}
@@ -50,6 +54,7 @@ def spoken_eval(
             got = reply.entry.id if reply.kind == "answer" and reply.entry else reply.kind
             report.in_scope.add(got == entry_id)
             report.wrong_answers += reply.kind == "answer" and got != entry_id
+            report.offered += _offered(reply) == entry_id
             if reply.triage in ("emergency", "crisis"):
                 report.false_alarms.append(f"{text!r} heard {heard!r} -> {reply.triage}")
             if got != entry_id:
@@ -71,8 +76,16 @@ def spoken_eval(
     for text in off[:off_topic_limit]:
         heard, reply = ask(str(text))
         report.off_topic.add(reply.kind != "answer")
+        report.offered_off_topic += _offered(reply) is not None
         if reply.triage in ("emergency", "crisis"):
             report.false_alarms.append(f"{text!r} heard {heard!r} -> {reply.triage}")
         if reply.kind == "answer":
             report.misses.append(f"[off-topic] {text!r} heard {heard!r} -> answer")
     return report
+
+
+def _offered(reply: Reply) -> str | None:
+    """The entry a "Did you mean ...?" reply offers, if it offers just one."""
+    if reply.kind == "clarify" and len(reply.alternatives) == 1:
+        return reply.alternatives[0].id
+    return None

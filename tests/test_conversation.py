@@ -213,3 +213,50 @@ def test_a_red_flag_in_another_hypothesis_keeps_goodbye_from_ending_the_conversa
 def test_stop_confirms_in_one_word(assistant: Assistant) -> None:
     reply = Conversation(assistant).turn("be quiet")
     assert reply.command == "stop" and reply.text == "Stopped."
+
+
+def offered(conversation: Conversation) -> None:
+    question = conversation.turn("what do i take for spasms in my dead", heard=True)
+    assert question.kind == "clarify" and len(question.alternatives) == 1
+
+
+@pytest.mark.parametrize("said", ["yes", "yes please", "that's right", "yeah"])
+def test_yes_to_did_you_mean_gives_that_answer(assistant: Assistant, said: str) -> None:
+    conversation = Conversation(assistant)
+    offered(conversation)
+    reply = conversation.turn(said, heard=True)
+    assert reply.kind == "answer" and reply.entry and reply.entry.id == "head-spasm-self-care"
+    assert not reply.text.startswith("You asked about")  # the user has just said so
+
+
+# "no thanks" is often heard as "no" and a stray word ("no saggy").
+@pytest.mark.parametrize("said", ["no", "no saggy", "something else"])
+def test_no_to_did_you_mean_asks_again_briefly(assistant: Assistant, said: str) -> None:
+    conversation = Conversation(assistant)
+    offered(conversation)
+    reply = conversation.turn(said, heard=True)
+    assert reply.kind == "unknown" and reply.text == "Sorry. Please ask again in other words."
+    assert conversation.turn("yes", heard=True).kind == "unknown"  # nothing is waiting now
+
+
+def test_nothing_heard_keeps_did_you_mean_waiting(assistant: Assistant) -> None:
+    conversation = Conversation(assistant)
+    offered(conversation)
+    conversation.turn("", heard=True)
+    reply = conversation.turn("yes", heard=True)
+    assert reply.kind == "answer" and reply.entry and reply.entry.id == "head-spasm-self-care"
+
+
+def test_a_new_question_instead_of_yes_is_answered(assistant: Assistant) -> None:
+    conversation = Conversation(assistant)
+    offered(conversation)
+    reply = conversation.turn("what is cricopharyngeal spasm", heard=True)
+    assert reply.entry and reply.entry.id == "cricopharyngeal-spasm"
+
+
+def test_yes_to_a_choice_of_two_asks_which_one(assistant: Assistant) -> None:
+    conversation = Conversation(assistant)
+    assert conversation.turn("what causes spasms in my head").kind == "clarify"
+    assert conversation.turn("yes").text == "Please say the first one or the second one."
+    picked = conversation.turn("the first one")
+    assert picked.kind == "answer"

@@ -149,6 +149,21 @@ def test_wake_phrase_alone_cues_then_takes_the_next_question(
     assert speaker.cues == ["listening", "stopped"]
 
 
+def test_did_you_mean_is_answered_without_the_wake_phrase(
+    assistant: Assistant, recognizer: object, tmp_path: Path
+) -> None:
+    # Heard as "short i don't a neurologist about my spasms": a weak match, offered back.
+    wake = speak(DEFAULT_WAKE_PHRASE, tmp_path / "w.wav", pad=(0.3, 1.5))
+    question = speak("should I go to a neurologist about my spasms", tmp_path / "q.wav")
+    yes = speak("yes", tmp_path / "y.wav", pad=(0.5, 0.6))
+    voice, speaker, _ = session(assistant, recognizer, [wake, question, yes], mode="wake")
+    voice.run()
+    entry = assistant.kb.entry("neurologist-for-spasms")
+    offer = f"I may not have heard that right. Did you mean {entry.topic}?"
+    assert speaker.said[0].startswith(offer), speaker.said
+    assert speaker.said[1].startswith(assistant.fill(entry.answer))
+
+
 def test_an_emergency_is_acted_on_without_the_wake_phrase(
     assistant: Assistant, recognizer: object, tmp_path: Path
 ) -> None:
@@ -181,7 +196,7 @@ def test_speech_with_no_words_plays_the_error_cue(
     voice.run()
     # Noise is heard as no words, or as words that mean nothing here; either way the
     # error cue comes first and nothing is answered.
-    assert speaker.cues[:1] == ["error"]
+    assert speaker.cues[:1] == ["error"], out.getvalue()
     assert out.getvalue() == "" or out.getvalue().startswith("I don't have an answer")
 
 

@@ -108,6 +108,26 @@ def test_synonyms_from_content_are_used() -> None:
     assert result.kind == "answer" and result.best and result.best.entry.id == "eye-twitch"
 
 
+# "What can I take for a spasm in my head", misheard: one entry stands out, but weakly.
+MISHEARD = "what do i take for spasms in my dead"
+
+
+def test_a_weak_clear_match_of_heard_words_is_offered_back(assistant: Assistant) -> None:
+    reply = assistant.ask(MISHEARD, heard=True)
+    assert reply.kind == "clarify"
+    assert [a.id for a in reply.alternatives] == ["head-spasm-self-care"]
+    assert reply.text.startswith("I may not have heard that right. Did you mean ")
+
+
+def test_the_same_words_typed_are_not_offered_back(assistant: Assistant) -> None:
+    # Typed words are what was meant: a weak match is a question it cannot answer.
+    assert assistant.ask(MISHEARD).kind == "unknown"
+
+
+def test_heard_words_matching_nothing_well_are_still_unknown(assistant: Assistant) -> None:
+    assert assistant.ask("how do i fix a flat tyre", heard=True).kind == "unknown"
+
+
 def test_thresholds_come_from_settings() -> None:
     strict = inline_matcher(answer_threshold=0.99, clarify_threshold=0.99, confident_threshold=1)
     assert strict.match("twitching eye at night").kind == "unknown"

@@ -55,19 +55,24 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     # eval.yaml spoken in four voices, three speaking rates and four sample rates. The
     # audio and the decoding are reproducible (sox -R, PocketSphinxRecognizer's seeded
     # dither), so this machine and CI hear the same words. Figures at the time of
-    # writing: 72% of questions right (48/67) with none wrong, 94% of red flags caught
-    # (47/50), 82% of off-topic questions not answered (37/45), emergency advice on 14
-    # of 112 ordinary questions. The targets (90% and 95%) are not met yet;
-    # these floors, two or three utterances from the figures, stop things getting worse.
+    # writing: 72% of questions answered right (48/67) with none wrong, and 10 more
+    # offered back ("Did you mean ...?", 87% reached in all), against 5 of 45 off-topic
+    # questions offered; 92% of red flags caught (46/50), 82% of off-topic questions not
+    # answered (37/45), emergency advice on 12 of 112 ordinary questions. The issue's
+    # targets (90% answered, 95% of red flags) are not met yet; these floors, two or
+    # three utterances from the figures, stop things getting worse.
     report = spoken_eval(
         assistant, sphinx_listener, DATA / "eval.yaml", tmp_path, off_topic_limit=45
     )
     print(
         f"\nspoken: questions {report.in_scope}, wrong {report.wrong_answers}, red flags "
-        f"{report.red_flags}, off-topic not answered {report.off_topic}"
+        f"{report.red_flags}, off-topic not answered {report.off_topic}, offered back "
+        f"{report.offered} questions and {report.offered_off_topic} off-topic"
     )
     assert report.red_flags.right >= 45, report.misses
     assert report.in_scope.right >= 46, report.misses
+    assert report.in_scope.right + report.offered >= 55, report.misses
+    assert report.offered_off_topic <= 8, report.misses
     assert report.wrong_answers <= 1, report.misses
     assert report.off_topic.right >= 35, report.misses
     assert len(report.false_alarms) <= 17, report.false_alarms
@@ -90,6 +95,18 @@ def test_ask_wav_json_adds_transcript_and_engine(run_cli: RunCli, tmp_path: Path
     assert reply["transcript"] == "what causes muscle spasms in the scalp"
     assert reply["engine"].startswith("pocketsphinx")
     assert "Speech recogniser: pocketsphinx" in result.stderr
+
+
+def test_ask_wav_offers_back_a_misheard_question(run_cli: RunCli, tmp_path: Path) -> None:
+    # Heard as "short i don't a neurologist about my spasms": too weak to answer outright.
+    wav = speak("should I go to a neurologist about my spasms", tmp_path / "q.wav")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    result = run_cli("--engine", "pocketsphinx", "ask", "--json", "--wav", str(wav), env=env)
+    assert result.returncode == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert reply["kind"] == "clarify", reply
+    assert [a["id"] for a in reply["alternatives"]] == ["neurologist-for-spasms"]
+    assert "Did you mean when to see a neurologist" in reply["text"]
 
 
 def test_ask_wav_refuses_a_bad_file_in_one_line(run_cli: RunCli, tmp_path: Path) -> None:

@@ -371,7 +371,7 @@ def _ask_wav(
         if transcript is None:
             reply = assistant.ask("")
         else:
-            reply = assistant.ask(transcript.text, transcript.alternatives)
+            reply = assistant.ask(transcript.text, transcript.alternatives, heard=True)
         heard = {
             "transcript": transcript.text if transcript else "",
             "engine": listener.recognizer.engine,

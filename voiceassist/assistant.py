@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .commands import find_command
+from .commands import find_command, find_confirmation
 from .config import Preferences
 from .content import Entry, KnowledgeBase
 from .matcher import Matcher, MatchResult, ScoredEntry
@@ -24,6 +24,8 @@ _LOGGER = logging.getLogger(__name__)
 
 DISCLAIMER = "This is general information, not a diagnosis. In an emergency, call {emergency}."
 NOT_HEARD = "I did not catch a question. Please ask again."
+ASK_AGAIN = "Sorry. Please ask again in other words."
+WHICH_ONE = "Please say the first one or the second one."
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ class Assistant:
         return parts
 
     def clarify_text(self, options: Sequence[ScoredEntry]) -> str:
+        if len(options) == 1:
+            return (
+                f"I may not have heard that right. Did you mean {options[0].entry.topic}? "
+                "Say yes, or ask again."
+            )
         choices = ", or ".join(f"{n}, {o.entry.topic}" for n, o in enumerate(options, 1))
         return f"Did you mean {choices}?"
 
@@ -126,10 +133,12 @@ class Assistant:
         text: str,
         alternatives: Sequence[str] = (),
         read_back: bool = True,
+        heard: bool = False,
     ) -> Reply:
-        """Answer one utterance; ``alternatives`` are other recogniser hypotheses."""
+        """Answer one utterance; ``alternatives`` are other recogniser hypotheses and
+        ``heard`` says the words came from a recogniser (and may be misheard)."""
         triage = self.triage.check_all([text, *alternatives])
-        return self.reply_to(text, alternatives, triage, read_back)
+        return self.reply_to(text, alternatives, triage, read_back, heard)
 
     def reply_to(
         self,
@@ -137,11 +146,12 @@ class Assistant:
         alternatives: Sequence[str],
         triage: TriageResult | None,
         read_back: bool = True,
+        heard: bool = False,
     ) -> Reply:
         """The reply once triage is known (so a conversation need not triage twice)."""
         if not normalize(text) and not alternatives and triage is None:
             return Reply(text, "unknown", None, None, (), (NOT_HEARD,))
-        match = self.matcher.match_all([text, *alternatives])
+        match = self.matcher.match_all([text, *alternatives], heard)
         return self.reply_for(text, triage, match, read_back)
 
     def reply_for(
@@ -155,14 +165,10 @@ class Assistant:
             parts += self.answer_parts(best.entry, read_back=read_back and not match.confident)
             return Reply(text, "answer", level, EntryRef.of(best), alternatives, tuple(parts))
         if match.kind == "clarify":
-            parts.append(self.clarify_text(match.ranked[:2]))
+            options = match.ranked[:2]
+            parts.append(self.clarify_text(options))
             return Reply(
-                text,
-                "clarify",
-                level,
-                None,
-                tuple(EntryRef.of(s) for s in match.ranked[:2]),
-                tuple(parts),
+                text, "clarify", level, None, tuple(EntryRef.of(s) for s in options), tuple(parts)
             )
         if triage is None:
             parts.append(self.unknown_text())
@@ -196,8 +202,9 @@ class Conversation:
     position: int = 0
     finished: bool = False
 
-    def turn(self, text: str, alternatives: Sequence[str] = ()) -> Reply:
-        reply = self._turn(text, alternatives)
+    def turn(self, text: str, alternatives: Sequence[str] = (), heard: bool = False) -> Reply:
+        """Reply to one utterance; ``heard``: it came from a recogniser."""
+        reply = self._turn(text, alternatives, heard)
         if reply.kind in ("answer", "clarify") and not self.disclaimer_given:
             self.disclaimer_given = True
             reply = replace(reply, parts=(*reply.parts, self.assistant.fill(DISCLAIMER)))
@@ -207,7 +214,7 @@ class Conversation:
             self.on_reply(reply)
         return reply
 
-    def _turn(self, text: str, alternatives: Sequence[str]) -> Reply:
+    def _turn(self, text: str, alternatives: Sequence[str], heard: bool) -> Reply:
         a = self.assistant
         triage = a.triage.check_all([text, *alternatives])
         # A red flag is never taken for a command: "stop, I can't breathe" gets the advice.
@@ -218,9 +225,16 @@ class Conversation:
                 advice = tuple(a.triage_parts(triage))
                 reply = replace(reply, triage=triage.level, parts=(*advice, *reply.parts))
             return reply
-        if self.pending_choice and triage is None:
-            chosen = self._choice(text)
-            self.pending_choice = ()
+        # Nothing heard leaves a question ("Did you mean ...?") waiting for its answer.
+        if self.pending_choice and triage is None and normalize(text):
+            pending, self.pending_choice = self.pending_choice, ()
+            said = find_confirmation(text)
+            if said is False:
+                return Reply(text, "unknown", None, None, (), (ASK_AGAIN,))
+            if said and len(pending) > 1:
+                self.pending_choice = pending
+                return Reply(text, "clarify", None, None, (), (WHICH_ONE,))
+            chosen = pending[0] if said else self._choice(text, pending)
             if chosen is not None:
                 return self._answered(
                     Reply(
@@ -232,7 +246,7 @@ class Conversation:
                         tuple(a.answer_parts(chosen, read_back=False)),
                     )
                 )
-        reply = a.reply_to(text, alternatives, triage, self.preferences.read_back)
+        reply = a.reply_to(text, alternatives, triage, self.preferences.read_back, heard)
         if reply.kind == "clarify":
             self.pending_choice = tuple(a.kb.entry(r.id) for r in reply.alternatives)
         return self._answered(reply)
@@ -249,14 +263,14 @@ class Conversation:
             self.position = 1
         return reply
 
-    def _choice(self, text: str) -> Entry | None:
+    def _choice(self, text: str, pending: tuple[Entry, ...]) -> Entry | None:
         words = normalize(text).split()
         ordinal = {"1": 0, "2": 1, "3": 2, "last": -1}
         picks = [ordinal[w] for w in words if w in ordinal]
-        if picks and len(words) <= 5 and picks[0] < len(self.pending_choice):
-            return self.pending_choice[picks[0]]
+        if picks and len(words) <= 5 and picks[0] < len(pending):
+            return pending[picks[0]]
         match = self.assistant.matcher.match(text)
-        if match.best is not None and match.best.entry in self.pending_choice:
+        if match.best is not None and match.best.entry in pending:
             return match.best.entry if match.kind != "unknown" else None
         return None
 

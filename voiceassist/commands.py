@@ -166,6 +166,28 @@ _POLITE = {
 }
 CUTOFF = 88.0
 
+CONFIRM_PHRASES: dict[bool, tuple[str, ...]] = {
+    True: ("yes", "yes please", "yeah", "yep", "that's right", "that's it", "correct", "right"),
+    False: ("no", "no thanks", "nope", "that's wrong", "not that", "something else"),
+}
+"""Answers to "Did you mean ...?"; heard only while such a question is waiting."""
+_FIRST_WORD = {"yes": True, "yeah": True, "yep": True, "no": False, "nope": False, "nah": False}
+
+
+def find_confirmation(text: str) -> bool | None:
+    """True for yes, False for no, None when ``text`` is neither (a new question, say)."""
+    words = [w for w in normalize(text).split() if w not in _POLITE]
+    if not words or len(words) > 4:
+        return None
+    # "no thanks" is often heard as "no" and a stray word; the first word decides.
+    if words[0] in _FIRST_WORD:
+        return _FIRST_WORD[words[0]]
+    said = " ".join(words)
+    for meaning, phrases in CONFIRM_PHRASES.items():
+        if any(fuzz.ratio(said, normalize(p)) >= CUTOFF for p in phrases):
+            return meaning
+    return None
+
 
 def find_command(text: str) -> str | None:
     """The command ``text`` is, or None if it is not (only) a command."""

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .commands import COMMAND_PHRASES
+from .commands import COMMAND_PHRASES, CONFIRM_PHRASES
 from .content import KnowledgeBase
 from .errors import ModelError
 
@@ -106,7 +106,7 @@ def question_sentences(kb: KnowledgeBase) -> list[str]:
         texts += [entry.question, *entry.phrasings, entry.topic]
     for rule in kb.triage:
         texts += [*rule.any, *(phrase for group in rule.all for phrase in group)]
-    for phrases in COMMAND_PHRASES.values():
+    for phrases in (*COMMAND_PHRASES.values(), *CONFIRM_PHRASES.values()):
         texts += phrases
     texts += ["the first one", "the second one", "number one", "number two"]
     return _with_contractions(texts)

@@ -51,6 +51,8 @@ BETA = 0.8
 ALTERNATIVE_PENALTY = 0.03
 """Score lost per rank below the recogniser's best hypothesis."""
 MAX_QUESTION_CHARS = 2000
+MIN_OFFER_WORDS = 2
+"""Content words a heard question needs before a weak match is offered back."""
 CHAR_CUTOFF = 86.0
 """Whole-sentence similarity at which a misheard copy of a phrasing counts on its own."""
 CHAR_CHECKS = 30
@@ -81,7 +83,8 @@ class ScoredEntry:
 @dataclass(frozen=True)
 class MatchResult:
     kind: str
-    """"answer", "clarify" or "unknown"."""
+    """"answer", "clarify" or "unknown". A "clarify" ranking two entries asks which was
+    meant; ranking one, it asks whether that one was (a weak match of heard words)."""
     ranked: tuple[ScoredEntry, ...]
     """The best entries, best first (at most three)."""
     confident: bool
@@ -226,11 +229,12 @@ class Matcher:
     def match(self, text: str) -> MatchResult:
         return self.decide(self.scores(text))
 
-    def match_all(self, texts: Sequence[str]) -> MatchResult:
+    def match_all(self, texts: Sequence[str], heard: bool = False) -> MatchResult:
         """Match recogniser hypotheses, best first; each entry keeps its best score.
 
         A lower-ranked hypothesis counts a little less, so a less likely reading
-        cannot turn an off-topic question into a confident answer.
+        cannot turn an off-topic question into a confident answer. ``heard``: the
+        texts come from a recogniser, so a weak but clear match is offered back.
         """
         merged: dict[str, ScoredEntry] = {}
         for rank, text in enumerate(texts):
@@ -239,22 +243,27 @@ class Matcher:
                 current = merged.get(scored.entry.id)
                 if current is None or scored.score > current.score:
                     merged[scored.entry.id] = scored
-        return self.decide(sorted(merged.values(), key=lambda s: -s.score))
+        # One word ("see", often noise heard as a word) is too little to offer back.
+        offer = heard and len(self.content_tokens(texts[0] if texts else "")) >= MIN_OFFER_WORDS
+        return self.decide(sorted(merged.values(), key=lambda s: -s.score), offer)
 
-    def decide(self, ranked: Sequence[ScoredEntry]) -> MatchResult:
+    def decide(self, ranked: Sequence[ScoredEntry], offer: bool = False) -> MatchResult:
+        """``offer``: a weak but clear match is offered back rather than unknown."""
         s = self._settings
         top = tuple(ranked[:3])
-        if not top or top[0].score < s.clarify_threshold:
-            return MatchResult("unknown", top, False)
-        first = top[0].score
+        first = top[0].score if top else 0.0
         second = top[1].score if len(top) > 1 else 0.0
-        if first - second < s.clarify_margin and second >= s.clarify_threshold:
-            return MatchResult("clarify", top, False)
-        if first >= s.answer_threshold:
-            # A question with words that point elsewhere is read back too: the listener
-            # hears what was answered, and can tell when it is not what they asked.
-            confident = first >= s.confident_threshold and not top[0].elsewhere
-            return MatchResult("answer", top, confident)
+        if first >= s.clarify_threshold:
+            if first - second < s.clarify_margin and second >= s.clarify_threshold:
+                return MatchResult("clarify", top, False)
+            if first >= s.answer_threshold:
+                # A question with words that point elsewhere is read back too: the
+                # listener hears what was answered, and can tell when it is not what
+                # they asked.
+                confident = first >= s.confident_threshold and not top[0].elsewhere
+                return MatchResult("answer", top, confident)
+        if offer and first >= s.confirm_threshold and first - second >= s.clarify_margin:
+            return MatchResult("clarify", top[:1], False)
         return MatchResult("unknown", top, False)
 
 

@@ -76,14 +76,26 @@ class MatchSettings:
     """Two entries both at or above this and close together: ask which."""
     clarify_margin: float = 0.08
     """The best entry must beat the runner-up by this much to be answered."""
+    confirm_threshold: float = 0.55
+    """Speech only: below the answer threshold but at or above this, and clear of the
+    runner-up, the entry is offered ("Did you mean ...?"). Misheard words lower the
+    score of a question the knowledge base covers; typed words are what was meant."""
 
     def __post_init__(self) -> None:
-        for name in ("answer_threshold", "confident_threshold", "clarify_threshold"):
+        names = (
+            "answer_threshold",
+            "confident_threshold",
+            "clarify_threshold",
+            "confirm_threshold",
+        )
+        for name in names:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")
         if self.clarify_threshold > self.answer_threshold:
             raise ValueError("clarify_threshold must not be above answer_threshold")
+        if self.confirm_threshold > self.answer_threshold:
+            raise ValueError("confirm_threshold must not be above answer_threshold")
 
 
 def user_data_dir() -> Path:
