@@ -172,6 +172,11 @@ CONFIRM_PHRASES: dict[bool, tuple[str, ...]] = {
 }
 """Answers to "Did you mean ...?"; heard only while such a question is waiting."""
 _FIRST_WORD = {"yes": True, "yeah": True, "yep": True, "no": False, "nope": False, "nah": False}
+_CONFIRMATIONS = [
+    (normalize(phrase), meaning)
+    for meaning, phrases in CONFIRM_PHRASES.items()
+    for phrase in phrases
+]
 
 
 def find_confirmation(text: str) -> bool | None:
@@ -183,10 +188,7 @@ def find_confirmation(text: str) -> bool | None:
     if words[0] in _FIRST_WORD:
         return _FIRST_WORD[words[0]]
     said = " ".join(words)
-    for meaning, phrases in CONFIRM_PHRASES.items():
-        if any(fuzz.ratio(said, normalize(p)) >= CUTOFF for p in phrases):
-            return meaning
-    return None
+    return next((m for p, m in _CONFIRMATIONS if fuzz.ratio(said, p) >= CUTOFF), None)
 
 
 def find_command(text: str) -> str | None:
