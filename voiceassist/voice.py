@@ -270,14 +270,10 @@ class VoiceSession:
             _LOGGER.debug("Not answered: no wake phrase (%s)", transcript.text)
             return
         self.err.write(f"Heard: {transcript.text}\n")
-        one_question = self._one_question and self.awake
-        if one_question:
-            self._sleep()
         reply = self.conversation.turn(transcript.text, transcript.alternatives, heard=True)
-        if reply.kind == "clarify" and one_question:
-            # "Did you mean ...?" is answered without the wake phrase or a key press.
-            self.awake, self._one_question, self._awaiting_key = True, True, False
-            self._quiet = 0.0
+        # "Did you mean ...?" is answered without the wake phrase or a key press.
+        if self._one_question and self.awake and reply.kind != "clarify":
+            self._sleep()
         if reply.kind == "unknown" and reply.triage is None:
             self.cue("error")  # not understood; the words that follow say what it can do
         self.say(reply)
