@@ -26,6 +26,7 @@ from tests.audio_tools import pulse_server, speak  # noqa: E402
 from voiceassist.assistant import Assistant, Conversation  # noqa: E402
 from voiceassist.audio import Resampler, read_wav  # noqa: E402
 from voiceassist.content import KnowledgeBase  # noqa: E402
+from voiceassist.errors import VoiceAssistError  # noqa: E402
 from voiceassist.evaluate import evaluate, load_cases  # noqa: E402
 from voiceassist.listen import Listener  # noqa: E402
 from voiceassist.settings import Settings, SpeechSettings  # noqa: E402
@@ -215,13 +216,18 @@ def general_model_decode(wav: Path) -> str:
     return str(hyp.hypstr) if hyp is not None else ""
 
 
-def bench_recognisers(work: Path, repeat: int) -> None:
-    kb = KnowledgeBase.from_dir(ROOT / "content")
-    wav = speak(
+def spoken_question(work: Path) -> Path:
+    """The recording both recogniser benchmarks decode."""
+    return speak(
         "what causes muscle spasms in the scalp and can anxiety cause twitching",
         work / "q.wav",
         voice="en-us+klatt",
     )
+
+
+def bench_recognisers(work: Path, repeat: int) -> None:
+    kb = KnowledgeBase.from_dir(ROOT / "content")
+    wav = spoken_question(work)
     audio_seconds = sum(c.seconds for c in read_wav(wav))
     cache = work / "lm"
     cold = timed(lambda: PocketSphinxRecognizer(kb, work / f"lm-cold-{time.time_ns()}"), 3)
@@ -261,6 +267,42 @@ def bench_recognisers(work: Path, repeat: int) -> None:
         f"VoskRecognizer(Path('{model}'))"
     )
     row("vosk-ko", "peak memory, process with recogniser", [memory], "MB")
+
+
+def bench_enrolment(work: Path, repeat: int) -> None:
+    """Making a voice profile from the 20 sentences, and decoding with one."""
+    from voiceassist.enrolment import Enroller, Recording, sentences
+    from voiceassist.listen import record_speech
+
+    try:
+        enroller = Enroller(work / "enrol-cache")
+    except VoiceAssistError as err:
+        print(f"enrolment  skipped: {err}")
+        return
+    takes = [
+        Recording(text, record_speech(read_wav(speak(text, work / "e.wav"))), "")
+        for text in sentences()
+    ]
+    first = timed(lambda: enroller.enrol(takes, work / "profile"), 1)
+    again = timed(lambda: enroller.enrol(takes, work / "profile"), repeat)
+    row("enrolment", "profile from 20 sentences (model prepared)", again, "s")
+    row("enrolment", "profile from 20 sentences, first time", first, "s")
+    kb = KnowledgeBase.from_dir(ROOT / "content")
+    wav = spoken_question(work)
+    seconds = sum(c.seconds for c in read_wav(wav))
+    plain = Listener(PocketSphinxRecognizer(kb, work / "lm"))
+    adapted = Listener(PocketSphinxRecognizer(kb, work / "lm", voice_profile=work / "profile"))
+    baseline, with_profile = [], []
+    for _ in range(repeat):  # interleaved, so both see the same machine load
+        baseline += timed(lambda: list(plain.utterances(read_wav(wav))), 1)
+        with_profile += timed(lambda: list(adapted.utterances(read_wav(wav))), 1)
+    row(
+        "enrolment",
+        "real-time factor with a voice profile",
+        [t / seconds for t in with_profile],
+        "x",
+        baseline=[t / seconds for t in baseline],
+    )
 
 
 # -- speech output and turn latency ---------------------------------------------------------
@@ -459,6 +501,7 @@ def main() -> None:
         bench_matcher([8, 1000] if args.quick else [8, 1000, 10000])
         bench_startup(repeat)
         bench_recognisers(work, repeat)
+        bench_enrolment(work, repeat)
         bench_memory(work)
         bench_speech(work, repeat)
         bench_wake(work, 5 if args.quick else 20)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +28,23 @@ class SpokenReport:
     """Emergency or crisis advice given on an ordinary question."""
     misses: list[str] = field(default_factory=list)
 
+    def __str__(self) -> str:
+        return (
+            f"questions {self.in_scope}, wrong {self.wrong_answers}, offered back "
+            f"{self.offered}; red flags {self.red_flags}; off-topic not answered "
+            f"{self.off_topic}, offered back {self.offered_off_topic}; false alarms "
+            f"{len(self.false_alarms)}"
+        )
+
 
 def spoken_eval(
-    assistant: Assistant, listener: Listener, cases: Path, workdir: Path, off_topic_limit: int = 20
+    assistant: Assistant,
+    listener: Listener | Mapping[str, Listener],
+    cases: Path,
+    workdir: Path,
+    off_topic_limit: int = 20,
 ) -> SpokenReport:
+    """``listener``: one for every voice, or one per espeak-ng voice (enrolled voices)."""
     data = load_cases(cases)
     report = SpokenReport()
     index = 0
@@ -38,8 +52,10 @@ def spoken_eval(
     def ask(text: str) -> tuple[str, Reply]:
         nonlocal index
         index += 1
-        wav = speak(text, workdir / f"u{index}.wav", **varied(index))  # type: ignore[arg-type]
-        transcript = transcribe(listener, read_wav(wav))
+        voice = varied(index)
+        wav = speak(text, workdir / f"u{index}.wav", **voice)  # type: ignore[arg-type]
+        heard_by = listener if isinstance(listener, Listener) else listener[str(voice["voice"])]
+        transcript = transcribe(heard_by, read_wav(wav))
         wav.unlink()
         if transcript is None:
             return "", assistant.ask("")

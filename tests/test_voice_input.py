@@ -64,11 +64,7 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     report = spoken_eval(
         assistant, sphinx_listener, DATA / "eval.yaml", tmp_path, off_topic_limit=45
     )
-    print(
-        f"\nspoken: questions {report.in_scope}, wrong {report.wrong_answers}, red flags "
-        f"{report.red_flags}, off-topic not answered {report.off_topic}, offered back "
-        f"{report.offered} questions and {report.offered_off_topic} off-topic"
-    )
+    print(f"\nspoken: {report}")
     assert report.red_flags.right >= 45, report.misses
     assert report.in_scope.right >= 46, report.misses
     assert report.in_scope.right + report.offered >= 55, report.misses

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__, config
 from .assistant import SPEECH_COMMANDS, Assistant, Conversation, Reply
@@ -26,6 +26,9 @@ from .settings import (
     SpeechSettings,
     default_content_dir,
 )
+
+if TYPE_CHECKING:
+    from .enrolment import Enroller
 
 _LOGGER = logging.getLogger("voiceassist")
 
@@ -76,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
         "key: after a key press (default: saved setting, else always)",
     )
     voice.add_argument(
+        "--no-voice-profile",
+        action="store_true",
+        help="do not use the voice profile made by 'voiceassist enrol'",
+    )
+    voice.add_argument(
         "--trailing-silence",
         type=float,
         default=0.5,
@@ -99,6 +107,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     listen = commands.add_parser("listen", help="print what the microphone hears")
     listen.add_argument("--once", action="store_true", help="stop after one utterance")
+
+    enrol = commands.add_parser(
+        "enrol",
+        aliases=["enroll"],
+        help="read sentences aloud so the embedded recogniser learns your voice",
+    )
+    enrol.add_argument(
+        "--wav",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="recordings of the sentences instead of the microphone, in order (see --sentences)",
+    )
+    enrol.add_argument("--sentences", action="store_true", help="print the sentences to read")
+    enrol.add_argument("--forget", action="store_true", help="delete your voice profile")
 
     commands.add_parser("devices", help="list microphones (the default is marked)")
     commands.add_parser("selftest", help="speak, listen and say whether the microphone works")
@@ -155,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("ask needs a question, '-' to read questions from stdin, or --wav FILE")
     if args.command == "ask" and args.question and args.wav:
         parser.error("ask takes either question text or --wav files, not both")
+    if args.command in ("enrol", "enroll"):
+        _check_enrol_args(parser, args)
     try:
         prefs = config.load()
         settings = _settings(args, prefs)
@@ -209,6 +234,8 @@ def _run(args: argparse.Namespace, settings: Settings, prefs: config.Preferences
     }
     if args.command in handlers:
         return handlers[args.command](args, settings)
+    if args.command in ("enrol", "enroll"):
+        return _enrol(args, settings)
     if args.command == "config":
         return _config(args, prefs)
     assistant = Assistant(KnowledgeBase.from_dir(settings.content_dir), settings)
@@ -345,11 +372,16 @@ def _stdin_lines() -> Iterator[str]:
 # -- voice -------------------------------------------------------------------------------
 
 
-def _listener(settings: Settings, assistant: Assistant) -> Any:
+def _listener(settings: Settings, assistant: Assistant, args: argparse.Namespace) -> Any:
+    from .enrolment import profile_path
     from .listen import Listener
     from .stt import make_recognizer
 
-    recognizer = make_recognizer(settings.speech_input, assistant.kb)
+    speech_input = settings.speech_input
+    profile = profile_path()
+    if not args.no_voice_profile and profile.is_file():
+        speech_input = dataclasses.replace(speech_input, voice_profile=profile)
+    recognizer = make_recognizer(speech_input, assistant.kb)
     hint = ""
     if settings.speech_input.engine == "auto" and recognizer.engine.startswith("pocketsphinx"):
         hint = " (no Vosk model found; for better recognition: voiceassist models download)"
@@ -365,7 +397,7 @@ def _ask_wav(
     from .audio import read_wav
     from .listen import transcribe
 
-    listener = _listener(settings, assistant)
+    listener = _listener(settings, assistant, args)
     for path in args.wav:
         transcript = transcribe(listener, read_wav(path))
         if transcript is None:
@@ -385,7 +417,7 @@ def _listen(args: argparse.Namespace, settings: Settings, assistant: Assistant) 
     from .mic import make_microphone
     from .voice import PartialLine
 
-    listener = _listener(settings, assistant)
+    listener = _listener(settings, assistant, args)
     mic = make_microphone(settings.speech_input.device)
     print(f"Listening on {mic.description}. Speak now; Ctrl-C stops.", file=sys.stderr)
     partial = PartialLine(sys.stderr)
@@ -408,7 +440,7 @@ def _voice(args: argparse.Namespace, settings: Settings, conversation: Conversat
     prefs = conversation.preferences
     mode = args.listen or prefs.listen
     try:
-        listener = _listener(settings, conversation.assistant)
+        listener = _listener(settings, conversation.assistant, args)
         if mode == "wake" or (mode == "always" and prefs.quiet_timeout):
             from .spotter import make_spotter
 
@@ -470,7 +502,7 @@ def _selftest(args: argparse.Namespace, settings: Settings, assistant: Assistant
     except (AudioDeviceError, SpeechError) as err:
         print(f"Speech output does not work: {err}", flush=True)
     try:
-        listener = _listener(settings, assistant)
+        listener = _listener(settings, assistant, args)
         mic = make_microphone(settings.speech_input.device)
     except VoiceAssistError as err:
         say(f"The microphone could not be opened: {err}")
@@ -508,6 +540,92 @@ def _selftest(args: argparse.Namespace, settings: Settings, assistant: Assistant
     if speaker is not None:
         speaker.close()
     return 0
+
+
+def _check_enrol_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from .enrolment import MIN_RECORDINGS, sentences
+
+    if args.wav is None:
+        return
+    if args.sentences or args.forget:
+        parser.error("enrol takes --wav, --sentences or --forget, one at a time")
+    total = len(sentences())
+    if not MIN_RECORDINGS <= len(args.wav) <= total:
+        parser.error(
+            f"enrol --wav needs {MIN_RECORDINGS} to {total} recordings, one per sentence in "
+            f"order ('voiceassist enrol --sentences' lists them); got {len(args.wav)}"
+        )
+
+
+def _enrol(args: argparse.Namespace, settings: Settings) -> int:
+    """Make (or forget) the voice profile the embedded recogniser adapts itself with."""
+    from .enrolment import Enroller, profile_path, sentences
+
+    profile = profile_path()
+    if args.sentences:
+        for number, sentence in enumerate(sentences(), start=1):
+            print(f"{number}. {sentence}")
+        return 0
+    if args.forget:
+        if profile.is_file():
+            profile.unlink()
+            print(f"Voice profile removed ({profile}).")
+        else:
+            print("There is no voice profile to remove.")
+        return 0
+    enroller = Enroller(settings.speech_input.cache_dir)
+    if args.wav:
+        return _enrol_wav(args.wav, enroller, profile)
+    return _enrol_by_voice(args, settings, enroller, profile)
+
+
+def _enrol_wav(paths: list[Path], enroller: Enroller, profile: Path) -> int:
+    from .audio import read_wav
+    from .enrolment import Recording, sentences
+    from .listen import record_speech
+
+    usable = []
+    for path, sentence in zip(paths, sentences(), strict=False):
+        recording = Recording(sentence, record_speech(read_wav(path)), str(path))
+        if enroller.matches(recording):
+            usable.append(recording)
+        else:
+            print(
+                f"voiceassist: {path}: does not sound like '{sentence}'; left out",
+                file=sys.stderr,
+            )
+    enroller.enrol(usable, profile)
+    print(f"Voice profile saved from {len(usable)} recordings ({profile}).")
+    return 0
+
+
+def _enrol_by_voice(
+    args: argparse.Namespace, settings: Settings, enroller: Enroller, profile: Path
+) -> int:
+    from .enrol_session import EnrolmentSession
+    from .mic import make_microphone
+    from .tts import SpeechSpeaker
+
+    mic = make_microphone(settings.speech_input.device)
+    speaker: Any = None
+    try:
+        speaker = SpeechSpeaker(settings.speech, args.output_device)
+    except (AudioDeviceError, SpeechError) as err:
+        print(
+            f"voiceassist: speech output is not available ({err}); read each sentence "
+            "from the screen.",
+            file=sys.stderr,
+        )
+    print(f"Listening on {mic.description}.", file=sys.stderr)
+    session = EnrolmentSession(
+        enroller, mic, speaker, sys.stdout, settings.speech_input.trailing_silence
+    )
+    try:
+        return 1 if session.run(profile) == "too few" else 0
+    finally:
+        mic.close()
+        if session.speaker is not None:
+            session.speaker.close()
 
 
 def _devices(args: argparse.Namespace, settings: Settings) -> int:

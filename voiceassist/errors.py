@@ -51,3 +51,7 @@ class ModelError(VoiceAssistError):
 
 class SpeechError(VoiceAssistError):
     """Speech output failed."""
+
+
+class EnrolmentError(VoiceAssistError):
+    """A voice profile could not be made from the recordings given."""

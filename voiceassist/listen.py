@@ -156,3 +156,35 @@ def _vary(
             words[index] = option
             out.append(" ".join(w for w in words if w))
     return tuple(out)
+
+
+class SpeechRecorder:
+    """A Recognizer that keeps the speech the Listener finds instead of recognising it:
+    how enrolment records each sentence through the same endpointing as questions."""
+
+    engine = "recorder"
+
+    def __init__(self) -> None:
+        self.audio = b""
+        self._parts: list[bytes] = []
+
+    def start(self) -> None:
+        self._parts = []
+
+    def accept(self, audio: bytes) -> None:
+        self._parts.append(audio)
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        self.audio = b"".join(self._parts)
+        seconds = len(self.audio) / 2 / RECOGNISER_RATE
+        return Transcript("", (), self.engine, seconds)
+
+
+def record_speech(chunks: Iterable[AudioChunk], trailing_silence: float = 0.5) -> bytes:
+    """The speech in a recording (every utterance, joined), as 16 kHz mono 16-bit."""
+    recorder = SpeechRecorder()
+    listener = Listener(recorder, trailing_silence)
+    return b"".join(recorder.audio for _ in listener.utterances(chunks))

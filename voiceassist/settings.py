@@ -131,6 +131,9 @@ class SpeechInputSettings:
     """How many recogniser hypotheses are matched and triaged."""
     cache_dir: Path = field(default_factory=user_cache_dir)
     """Where the knowledge-base language model is cached."""
+    voice_profile: Path | None = None
+    """An MLLR transform from ``voiceassist enrol`` for the embedded engine (Vosk has
+    no use for it)."""
 
     def __post_init__(self) -> None:
         if self.engine not in ("auto", "vosk", "pocketsphinx"):

@@ -66,16 +66,24 @@ class PocketSphinxRecognizer:
     alarms (14 against 29 of 192 ordinary utterances) in 40% of the time.
     """
 
-    def __init__(self, kb: KnowledgeBase, cache_dir: Path, alternatives: int = 5) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        cache_dir: Path,
+        alternatives: int = 5,
+        voice_profile: Path | None = None,
+    ) -> None:
         from .language_model import BundledEnglish, build, corpus
 
         english = BundledEnglish.find()
         lm = build(corpus(kb), cache_dir, english.dictionary)
-        self._decoder = _decoder(english.acoustic, lm)
+        self._decoder = pocketsphinx_decoder(english.acoustic, lm, voice_profile)
         self._alternatives = alternatives
         self._bytes = 0
-        self._dither = _Dither()
-        self.engine = "pocketsphinx en-us (knowledge-base language model)"
+        self._dither = Dither()
+        self.engine = "pocketsphinx en-us (knowledge-base language model" + (
+            ", adapted to your voice)" if voice_profile else ")"
+        )
 
     def start(self) -> None:
         self._decoder.start_utt()
@@ -101,7 +109,11 @@ def _pocketsphinx() -> Any:
     return pocketsphinx
 
 
-def _decoder(acoustic: Path, lm: Any) -> Any:
+def pocketsphinx_decoder(
+    acoustic: Path, lm: Any, voice_profile: Path | None = None, feature_dir: Path | None = None
+) -> Any:
+    """A PocketSphinx decoder for ``lm``; ``voice_profile``: an MLLR transform made by
+    ``voiceassist enrol``; ``feature_dir``: where to write each utterance's features."""
     ps = _pocketsphinx()
     config = ps.Config(
         hmm=str(acoustic),
@@ -114,14 +126,28 @@ def _decoder(acoustic: Path, lm: Any) -> Any:
         # development set's 120 (6.5: 95) and 105 red flags of 117 (6.5: 91), measured
         # before the triage phrases added on 2026-11-26 moved both by two or three.
         lw=LANGUAGE_WEIGHT,
-        # _Dither does this job reproducibly; PocketSphinx's own dither draws from a
+        # Dither does this job reproducibly; PocketSphinx's own dither draws from a
         # generator that its seed does not reset, so the same audio gave other words.
         dither=False,
     )
+    if feature_dir is not None:
+        config["mfclogdir"] = str(feature_dir)
+    if voice_profile is None:
+        return ps.Decoder(config)
+    from .enrolment import check_profile
+    from .errors import EnrolmentError
+
+    try:
+        check_profile(voice_profile)
+    except EnrolmentError as err:
+        raise ModelError(
+            f"{err}; run 'voiceassist enrol' again, or 'voiceassist enrol --forget'"
+        ) from err
+    config["mllr"] = str(voice_profile)
     return ps.Decoder(config)
 
 
-class _Dither:
+class Dither:
     """Adds one least-significant bit to a quarter of the samples, as PocketSphinx's
     dither does, from a generator restarted for every utterance.
 
@@ -258,4 +284,6 @@ def make_recognizer(settings: SpeechInputSettings, kb: KnowledgeBase) -> Recogni
                 "no Vosk model found; run 'voiceassist models download' or pass --model PATH"
             )
         _LOGGER.info("No Vosk model found; using the embedded PocketSphinx engine")
-    return PocketSphinxRecognizer(kb, settings.cache_dir, settings.alternatives)
+    return PocketSphinxRecognizer(
+        kb, settings.cache_dir, settings.alternatives, settings.voice_profile
+    )
