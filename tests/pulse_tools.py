@@ -75,7 +75,9 @@ class Lines:
             self.seen.append(self.lines.get_nowait())
         return self.seen
 
-    def wait_for(self, text: str, timeout: float = 90) -> str:
+    def wait_for(self, text: str | tuple[str, ...], timeout: float = 90) -> str:
+        """The next line holding ``text`` (or any of several)."""
+        texts = (text,) if isinstance(text, str) else text
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -86,7 +88,7 @@ class Lines:
                     f"no line with {text!r} within {timeout} s; last lines:\n{recent}"
                 ) from None
             self.seen.append(line)
-            if text in line:
+            if any(t in line for t in texts):
                 return line
 
     def wait_until_idle(self, markers: tuple[str, ...], seconds: float, timeout: float) -> None:

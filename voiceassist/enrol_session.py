@@ -100,6 +100,7 @@ class EnrolmentSession:
                 continue
             recording = Recording(sentence, audio, f"sentence {number}")
             if self.enroller.matches(recording):
+                _LOGGER.debug("Took sentence %d", number)
                 return recording
             _LOGGER.debug("Sentence %d attempt %d heard as %r", number, attempt, heard)
             prompt = f"That did not sound like the sentence. Please say it again. {sentence}."
@@ -107,17 +108,21 @@ class EnrolmentSession:
         return None
 
     def _next_speech(self) -> bytes | None:
-        """The next thing said, or None after WAIT seconds of silence."""
+        """Everything said until a second of silence (a pause mid-sentence is part of the
+        take), or None after WAIT seconds of silence."""
         assert self._heard is not None
         quiet = 0.0
+        parts: list[bytes] = []
         for transcript in self._heard:
             if transcript.idle:
+                if parts:
+                    return b"".join(parts)
                 quiet += 1.0
                 if quiet >= WAIT:
                     return None
                 continue
             if transcript.seconds > 0.2:
-                return self._recorder.audio
+                parts.append(self._recorder.audio)
         raise AudioDeviceError(f"{self.mic.description}: the microphone stopped sending audio")
 
     def say(self, text: str, cue: str | None = None) -> None:
