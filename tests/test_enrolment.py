@@ -63,13 +63,14 @@ def test_enrolling_from_recordings_saves_a_profile_the_recogniser_uses(
     assert "Voice profile saved from 20 recordings" in done.stdout
     assert profile_in(env).is_file()
     question = speak("what is cricopharyngeal spasm", tmp_path / "q.wav", voice="en-us+klatt2")
-    asked = run_cli("--engine", "pocketsphinx", "ask", "--json", "--wav", str(question), env=env)
+    asked = run_cli("ask", "--json", "--wav", str(question), env=env)
     assert "adapted to your voice" in asked.stdout
-    plain = run_cli(
-        "--engine", "pocketsphinx", "--no-voice-profile", "ask", "--json", "--wav",
-        str(question), env=env,
-    )  # fmt: skip
+    # Said at start: enrolling is no longer suggested, only a Vosk model.
+    assert asked.stderr.startswith("Speech recogniser: pocketsphinx en-us")
+    assert "for better recognition: voiceassist models download)" in asked.stderr
+    plain = run_cli("--no-voice-profile", "ask", "--json", "--wav", str(question), env=env)
     assert "adapted to your voice" not in plain.stdout
+    assert "for better recognition: voiceassist enrol, or" in plain.stderr
     assert '"engine": "pocketsphinx' in plain.stdout
 
 

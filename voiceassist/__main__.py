@@ -384,7 +384,10 @@ def _listener(settings: Settings, assistant: Assistant, args: argparse.Namespace
     recognizer = make_recognizer(speech_input, assistant.kb)
     hint = ""
     if settings.speech_input.engine == "auto" and recognizer.engine.startswith("pocketsphinx"):
-        hint = " (no Vosk model found; for better recognition: voiceassist models download)"
+        better = "voiceassist models download"
+        if speech_input.voice_profile is None:
+            better = f"voiceassist enrol, or {better}"
+        hint = f" (no Vosk model found; for better recognition: {better})"
     print(f"Speech recogniser: {recognizer.engine}{hint}", file=sys.stderr)
     return Listener(
         recognizer, settings.speech_input.trailing_silence, settings.speech_input.max_utterance
