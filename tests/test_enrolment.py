@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,6 +128,27 @@ def test_without_sphinxtrain_enrolment_says_what_to_install(
         "sudo apt-get install sphinxtrain pocketsphinx"
     )
     assert not profile_in(env).exists()
+
+
+def test_a_failing_sphinxtrain_is_one_line_and_keeps_the_profile(
+    run_cli: RunCli, recordings: list[Path], tmp_path: Path, cache_dir: Path
+) -> None:
+    env = profile_env(tmp_path, cache_dir)
+    assert run_cli("enrol", "--wav", *map(str, recordings[:5]), env=env).returncode == 0
+    before = profile_in(env).read_bytes()
+    # The real mllr_solve and converter, and a bw that fails the way a broken install does.
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("mllr_solve", "pocketsphinx_mdef_convert"):
+        real = shutil.which(name) or f"/usr/lib/sphinxtrain/{name}"
+        (tools / name).symlink_to(real)
+    (tools / "bw").write_text('#!/bin/sh\necho "FATAL: cannot read means" >&2\nexit 3\n')
+    (tools / "bw").chmod(0o755)
+    env["VOICEASSIST_SPHINXTRAIN"] = str(tools)
+    done = run_cli("enrol", "--wav", *map(str, recordings[:5]), env=env)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "voiceassist: bw failed (exit 3): FATAL: cannot read means"
+    assert profile_in(env).read_bytes() == before
 
 
 def test_a_damaged_profile_is_named_with_the_fix(

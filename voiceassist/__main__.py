@@ -624,7 +624,7 @@ def _enrol_by_voice(
         enroller, mic, speaker, sys.stdout, settings.speech_input.trailing_silence
     )
     try:
-        return 1 if session.run(profile) == "too few" else 0
+        return 1 if session.run(profile) in ("too few", "failed") else 0
     finally:
         mic.close()
         if session.speaker is not None:

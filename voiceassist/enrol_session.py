@@ -15,7 +15,7 @@ from typing import TextIO
 from . import cues
 from .commands import find_command
 from .enrolment import MIN_RECORDINGS, Enroller, Recording, sentences
-from .errors import AudioDeviceError, SpeechError
+from .errors import AudioDeviceError, EnrolmentError, SpeechError
 from .listen import Listener, SpeechRecorder
 from .mic import Microphone
 from .stt import Transcript
@@ -50,8 +50,9 @@ class EnrolmentSession:
         self._heard: Iterator[Transcript] | None = None
 
     def run(self, profile: Path) -> str:
-        """Enrol: "saved", "stopped" (the person said stop) or "too few" (too little
-        was understood). Unless saved, the profile, if any, is left as it was."""
+        """Enrol: "saved", "stopped" (the person said stop), "too few" (too little was
+        understood) or "failed" (said why). Unless saved, the profile, if any, is left as
+        it was."""
         total = len(self.sentences)
         self.say(
             f"I will say {total} short sentences, one at a time. After each one, say it back "
@@ -75,7 +76,12 @@ class EnrolmentSession:
             )
             return "too few"
         self.say("Thank you. Learning your voice now. This takes a few seconds.")
-        self.enroller.enrol(recordings, profile)
+        try:
+            self.enroller.enrol(recordings, profile)
+        except EnrolmentError as err:
+            # Said, not only printed: the person may be listening, not reading.
+            self.say(f"Sorry, I could not learn your voice: {err}. Nothing was saved.")
+            return "failed"
         self.say(
             f"Done. I learned your voice from {len(recordings)} sentences and will use it from "
             "now on."

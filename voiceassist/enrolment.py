@@ -158,11 +158,7 @@ class Enroller:
                     "-meanfn", str(acoustic / "means"),
                     "-varfn", str(acoustic / "variances"),
                     "-tmatfn", str(acoustic / "transition_matrices"),
-                    "-ts2cbfn", ".ptm.",
-                    "-feat", "1s_c_d_dd",
-                    "-svspec", "0-12/13-25/26-38",
-                    "-cmn", "batch",
-                    "-agc", "none",
+                    *_feature_options(acoustic / "feat.params"),
                     "-dictfn", str(self._english.dictionary),
                     "-fdictfn", str(acoustic / "noisedict"),
                     "-ctlfn", "fileids",
@@ -185,10 +181,15 @@ class Enroller:
             )  # fmt: skip
             made = work / "mllr_matrix"
             check_profile(made)
-            profile.parent.mkdir(parents=True, exist_ok=True)
             staged = profile.with_name(f".{profile.name}.new")
-            shutil.copyfile(made, staged)
-            os.replace(staged, profile)
+            try:
+                profile.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(made, staged)
+                os.replace(staged, profile)
+            except OSError as err:
+                raise EnrolmentError(
+                    f"{profile}: cannot save the voice profile ({err.strerror})"
+                ) from err
         _LOGGER.info("Voice profile written to %s from %d sentences", profile, len(recordings))
 
     def _features(self, recordings: Sequence[Recording], work: Path) -> None:
@@ -243,17 +244,44 @@ class Enroller:
         target = self._cache_dir / f"adaptation-{digest.hexdigest()[:16]}"
         if (target / "mdef.txt").is_file() and (target / "mixture_weights").is_file():
             return target
-        self._cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".adaptation.", dir=self._cache_dir))
+        try:
+            self._cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".adaptation.", dir=self._cache_dir))
+        except OSError as err:
+            raise EnrolmentError(f"{self._cache_dir}: cannot write ({err.strerror})") from err
         try:
             convert = [str(self._tools.mdef_convert), "-text", str(acoustic / "mdef"), "mdef.txt"]
             self._run(convert, tmp)
             write_mixture_weights(read_sendump(acoustic / "sendump"), tmp / "mixture_weights")
             if not target.exists():
                 tmp.rename(target)
+        except OSError as err:
+            if not target.exists():  # unless another enrolment prepared it meanwhile
+                raise EnrolmentError(f"{target}: cannot write ({err.strerror})") from err
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return target
+
+
+_FEATURE_SETTINGS = ("feat", "svspec", "cmn", "varnorm", "agc")
+_CODEBOOKS = {"ptm": ".ptm.", "semi": ".semi.", "cont": ".cont."}
+
+
+def _feature_options(params: Path) -> list[str]:
+    """``bw``'s options for how the model computes features, from its ``feat.params``, so
+    counting uses what decoding uses."""
+    try:
+        lines = params.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise EnrolmentError(f"{params}: cannot read ({err.strerror})") from err
+    found = dict(line.split(maxsplit=1) for line in lines if len(line.split()) == 2)
+    options = []
+    for name in _FEATURE_SETTINGS:
+        if f"-{name}" in found:
+            options += [f"-{name}", found[f"-{name}"]]
+    # "-model ptm": the codebook layout bw must be told as its tied-state mapping.
+    options += ["-ts2cbfn", _CODEBOOKS.get(found.get("-model", "ptm"), ".ptm.")]
+    return options
 
 
 def check_profile(path: Path) -> None:
