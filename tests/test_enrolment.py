@@ -55,6 +55,12 @@ def profile_in(env: dict[str, str]) -> Path:
     return Path(env["XDG_DATA_HOME"]) / "voiceassist" / "voice-profile" / "mllr_matrix"
 
 
+def enrol_five(run_cli: RunCli, recordings: list[Path], env: dict[str, str]) -> bytes:
+    """A profile from the first five recordings; its contents."""
+    assert run_cli("enrol", "--wav", *map(str, recordings[:5]), env=env).returncode == 0
+    return profile_in(env).read_bytes()
+
+
 def test_enrolling_from_recordings_saves_a_profile_the_recogniser_uses(
     run_cli: RunCli, recordings: list[Path], tmp_path: Path, cache_dir: Path
 ) -> None:
@@ -93,8 +99,7 @@ def test_too_few_usable_recordings_keep_the_profile_there_was(
     run_cli: RunCli, recordings: list[Path], tmp_path: Path, cache_dir: Path
 ) -> None:
     env = profile_env(tmp_path, cache_dir)
-    assert run_cli("enrol", "--wav", *map(str, recordings[:5]), env=env).returncode == 0
-    before = profile_in(env).read_bytes()
+    before = enrol_five(run_cli, recordings, env)
     silence = tmp_path / "quiet.wav"
     speak("", silence)
     files = [str(p) for p in recordings[:4]] + [str(silence)]
@@ -134,8 +139,7 @@ def test_a_failing_sphinxtrain_is_one_line_and_keeps_the_profile(
     run_cli: RunCli, recordings: list[Path], tmp_path: Path, cache_dir: Path
 ) -> None:
     env = profile_env(tmp_path, cache_dir)
-    assert run_cli("enrol", "--wav", *map(str, recordings[:5]), env=env).returncode == 0
-    before = profile_in(env).read_bytes()
+    before = enrol_five(run_cli, recordings, env)
     # The real mllr_solve and converter, and a bw that fails the way a broken install does.
     tools = tmp_path / "tools"
     tools.mkdir()
@@ -180,7 +184,7 @@ def test_forget_removes_the_profile(
     run_cli: RunCli, recordings: list[Path], tmp_path: Path, cache_dir: Path
 ) -> None:
     env = profile_env(tmp_path, cache_dir)
-    assert run_cli("enrol", "--wav", *map(str, recordings[:5]), env=env).returncode == 0
+    enrol_five(run_cli, recordings, env)
     done = run_cli("enrol", "--forget", env=env)
     assert done.returncode == 0
     assert done.stdout.startswith("Voice profile removed")
