@@ -244,6 +244,15 @@ def pulse(tmp_path: Path) -> Iterator[PulseServer]:
         yield server
 
 
+def start_enrolling(
+    pulse: PulseServer, cache_dir: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], Lines, Lines]:
+    """``voiceassist enrol`` on the virtual devices; its output and its debug log."""
+    process = start_voiceassist(pulse, cache_dir, "--debug", "--rate", "450", "enrol", env=env)
+    assert process.stdout is not None and process.stderr is not None
+    return process, Lines(process.stdout), Lines(process.stderr)
+
+
 def test_enrolling_by_voice_saves_a_profile(
     pulse: PulseServer, recordings: list[Path], tmp_path: Path, cache_dir: Path
 ) -> None:
@@ -258,9 +267,7 @@ def test_enrolling_by_voice_saves_a_profile(
     ]
     takes[2] = tmp_path / "paused.wav"
     subprocess.run(["sox", *map(str, halves), str(takes[2])], check=True)
-    process = start_voiceassist(pulse, cache_dir, "--debug", "--rate", "450", "enrol", env=env)
-    assert process.stdout is not None and process.stderr is not None
-    out, err = Lines(process.stdout), Lines(process.stderr)
+    process, out, err = start_enrolling(pulse, cache_dir, env)
     retries = {}
     try:
         for number, take in enumerate(takes, start=1):
@@ -286,14 +293,36 @@ def test_enrolling_by_voice_saves_a_profile(
     assert profile_in(env).is_file()
 
 
+def test_that_is_enough_after_five_sentences_makes_the_profile(
+    pulse: PulseServer, recordings: list[Path], tmp_path: Path, cache_dir: Path
+) -> None:
+    env = profile_env(tmp_path, cache_dir)
+    enough = speak("that's enough", tmp_path / "enough.wav", voice="en-us+klatt2")
+    process, out, err = start_enrolling(pulse, cache_dir, env)
+    try:
+        assert "you can say that is enough" in out.wait_for("I will say 20 short sentences")
+        err.wait_for("Listening for sentence 1")
+        pulse.play(enough)  # too early: the sentence is asked for again
+        out.wait_for(f"I need 5 more first. Sentence 1. {sentences()[0]}.")
+        for number, take in enumerate(recordings[:5], start=1):
+            err.wait_for(f"Listening for sentence {number}")
+            pulse.play(take)
+            err.wait_for(f"Took sentence {number}")
+        err.wait_for("Listening for sentence 6")
+        pulse.play(enough)
+        out.wait_for("Done. I learned your voice from 5 sentences")
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+    assert profile_in(env).is_file()
+
+
 def test_stop_ends_enrolling_by_voice_without_a_profile(
     pulse: PulseServer, tmp_path: Path, cache_dir: Path
 ) -> None:
     env = profile_env(tmp_path, cache_dir)
     stop = speak("stop", tmp_path / "stop.wav", voice="en-us+klatt2")
-    process = start_voiceassist(pulse, cache_dir, "--debug", "--rate", "450", "enrol", env=env)
-    assert process.stdout is not None and process.stderr is not None
-    out, err = Lines(process.stdout), Lines(process.stderr)
+    process, out, err = start_enrolling(pulse, cache_dir, env)
     try:
         assert "After each one, say it back" in out.wait_for("I will say 20 short sentences")
         out.wait_for(f"Sentence 1 of 20. {sentences()[0]}.")

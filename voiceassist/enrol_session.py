@@ -14,7 +14,7 @@ from typing import TextIO
 
 from . import cues
 from .commands import find_command
-from .enrolment import MIN_RECORDINGS, Enroller, Recording, sentences
+from .enrolment import ENOUGH, MIN_RECORDINGS, Enroller, Recording, sentences
 from .errors import AudioDeviceError, EnrolmentError, SpeechError
 from .listen import Listener, SpeechRecorder
 from .mic import Microphone
@@ -57,16 +57,24 @@ class EnrolmentSession:
         self.say(
             f"I will say {total} short sentences, one at a time. After each one, say it back "
             "to me in your usual voice. Say repeat to hear a sentence again, or stop to "
-            "finish without saving."
+            f"finish without saving. After {MIN_RECORDINGS}, you can say that is enough to "
+            "stop there; more sentences teach me more."
         )
         self._heard = self._listener.utterances(self.mic.chunks(), idle_after=1.0)
         recordings: list[Recording] = []
         for number, sentence in enumerate(self.sentences, start=1):
             prompt = f"Sentence {number} of {total}. {sentence}."
             outcome = self._one(sentence, number, prompt)
+            while outcome == "enough" and len(recordings) < MIN_RECORDINGS:
+                # Tiring for some people, so allowed early, but not before it can work.
+                more = MIN_RECORDINGS - len(recordings)
+                prompt = f"I need {more} more first. Sentence {number}. {sentence}."
+                outcome = self._one(sentence, number, prompt)
             if outcome == "stop":
                 self.say("Stopped. Nothing was saved.")
                 return "stopped"
+            if outcome == "enough":
+                break
             if isinstance(outcome, Recording):
                 recordings.append(outcome)
         if len(recordings) < MIN_RECORDINGS:
@@ -89,7 +97,7 @@ class EnrolmentSession:
         return "saved"
 
     def _one(self, sentence: str, number: int, prompt: str) -> Recording | str | None:
-        """One sentence: a Recording, "stop", or None when it was skipped."""
+        """One sentence: a Recording, "stop", "enough", or None when it was skipped."""
         for attempt in range(1, TRIES + 1):
             self.say(prompt, cue="listening")
             _LOGGER.debug("Listening for sentence %d", number)
@@ -101,6 +109,8 @@ class EnrolmentSession:
             command = find_command(heard)
             if command in ("stop", "goodbye"):
                 return "stop"
+            if heard in ENOUGH:
+                return "enough"
             if command == "repeat" or heard == "say that again":
                 prompt = f"Sentence {number}. {sentence}."
                 continue

@@ -47,7 +47,9 @@ TOOLS_ENV = "VOICEASSIST_SPHINXTRAIN"
 """A folder to take all three programs from instead (a SphinxTrain built by hand)."""
 TOOL_TIMEOUT = 300.0
 PREPARED_VERSION = "1"
-SESSION_WORDS = ("stop", "repeat", "say that again", "goodbye", "skip")
+ENOUGH = ("that is enough", "enough", "finish")
+"""Said while enrolling by voice: make the profile from the sentences said so far."""
+SESSION_WORDS = ("stop", "repeat", "say that again", "goodbye", *ENOUGH)
 """What a person may say instead of the sentence while enrolling by voice."""
 
 
