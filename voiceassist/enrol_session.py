@@ -111,7 +111,7 @@ class EnrolmentSession:
                 return "stop"
             if heard in ENOUGH:
                 return "enough"
-            if command == "repeat" or heard == "say that again":
+            if command == "repeat":
                 prompt = f"Sentence {number}. {sentence}."
                 continue
             recording = Recording(sentence, audio, f"sentence {number}")
