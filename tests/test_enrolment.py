@@ -309,7 +309,8 @@ def test_that_is_enough_after_five_sentences_makes_the_profile(
             pulse.play(take)
             err.wait_for(f"Took sentence {number}")
         err.wait_for("Listening for sentence 6")
-        pulse.play(enough)
+        # "enough" alone is "stop" in the conversation; here it keeps the five sentences.
+        pulse.play(speak("enough", tmp_path / "just-enough.wav", voice="en-us+klatt2"))
         out.wait_for("Done. I learned your voice from 5 sentences")
         assert process.wait(timeout=30) == 0
     finally:

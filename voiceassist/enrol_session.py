@@ -106,11 +106,13 @@ class EnrolmentSession:
                 prompt = f"I did not hear anything. Sentence {number} again. {sentence}."
                 continue
             heard = self.enroller.heard(audio)
+            # Before the commands: "enough" alone is also a way to say stop there, which
+            # here would throw away every sentence said.
+            if heard in ENOUGH:
+                return "enough"
             command = find_command(heard)
             if command in ("stop", "goodbye"):
                 return "stop"
-            if heard in ENOUGH:
-                return "enough"
             if command == "repeat":
                 prompt = f"Sentence {number}. {sentence}."
                 continue
