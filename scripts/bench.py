@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -288,6 +289,8 @@ def bench_enrolment(work: Path, repeat: int) -> None:
     row("enrolment", "profile from 20 sentences (model prepared)", again, "s")
     row("enrolment", "profile from 20 sentences, first time", first, "s")
     kb = KnowledgeBase.from_dir(ROOT / "content")
+    learning = [learning_time(kb, work, takes[-5:]) for _ in range(repeat)]
+    row("enrolment", "learning in a conversation: 5th answer to adapted model", learning, "s")
     wav = spoken_question(work)
     seconds = sum(c.seconds for c in read_wav(wav))
     plain = Listener(PocketSphinxRecognizer(kb, work / "lm"))
@@ -303,6 +306,24 @@ def bench_enrolment(work: Path, repeat: int) -> None:
         "x",
         baseline=[t / seconds for t in baseline],
     )
+
+
+def learning_time(kb: KnowledgeBase, work: Path, takes: list[Any]) -> float:
+    """Seconds from the fifth answered utterance to the adapted decoder being ready (it
+    runs while that answer is spoken)."""
+    recognizer = PocketSphinxRecognizer(kb, work / "lm", learn_voice=True)
+    learner = recognizer.learner
+    assert learner is not None
+    for take in takes[:-1]:
+        learner.add(take.sentence, take.audio)
+    start = time.perf_counter()
+    learner.add(takes[-1].sentence, takes[-1].audio)
+    learner.wait()
+    took = time.perf_counter() - start
+    if learner.failed is not None:
+        raise SystemExit(f"bench: learning failed: {learner.failed}")
+    learner.close()
+    return took
 
 
 # -- speech output and turn latency ---------------------------------------------------------

@@ -10,6 +10,7 @@ from voiceassist.assistant import Assistant, Reply
 from voiceassist.audio import read_wav
 from voiceassist.evaluate import Score, load_cases
 from voiceassist.listen import Listener, transcribe
+from voiceassist.stt import PocketSphinxRecognizer
 
 from .audio_tools import speak, varied
 
@@ -43,8 +44,12 @@ def spoken_eval(
     cases: Path,
     workdir: Path,
     off_topic_limit: int = 20,
+    learn: bool = False,
 ) -> SpokenReport:
-    """``listener``: one for every voice, or one per espeak-ng voice (enrolled voices)."""
+    """``listener``: one for every voice, or one per espeak-ng voice (enrolled voices, or
+    one conversation each). ``learn``: tell each recogniser what it heard when that was
+    answered, as a conversation does, and wait for any adaptation (done while the answer
+    is spoken, in a conversation)."""
     data = load_cases(cases)
     report = SpokenReport()
     index = 0
@@ -60,6 +65,11 @@ def spoken_eval(
         if transcript is None:
             return "", assistant.ask("")
         reply = assistant.ask(transcript.text, transcript.alternatives, heard=True)
+        recognizer = heard_by.recognizer
+        if learn and reply.kind == "answer" and isinstance(recognizer, PocketSphinxRecognizer):
+            recognizer.learn(transcript.text)
+            assert recognizer.learner is not None
+            recognizer.learner.wait()
         return transcript.text, reply
 
     paraphrases = data.get("paraphrases") or {}

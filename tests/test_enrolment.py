@@ -221,9 +221,9 @@ def test_enrolled_voices_are_understood_better(
     # The same spoken eval.yaml as test_voice_input, each voice heard with its own profile
     # made from the 20 enrolment sentences (none of them in eval.yaml). Figures at the
     # time of writing, enrolled against not enrolled (test_voice_input): questions
-    # answered right 54/67 (48), none wrong, and 7 more offered back (10), so 61/67 (58)
-    # reached; red flags 48/50 (46); off-topic questions not answered 40/45 (37), 10
-    # offered back (5); emergency advice on 14 of 112 ordinary questions (12).
+    # answered right 54/67 (50), none wrong, and 8 more offered back (9), so 62/67 (59)
+    # reached; red flags 48/50 (47); off-topic questions not answered 39/45 (38), 9
+    # offered back (4); emergency advice on 13 of 112 ordinary questions (11).
     report = spoken_eval(
         assistant, enrolled_listeners, DATA / "eval.yaml", tmp_path, off_topic_limit=45
     )

@@ -55,10 +55,10 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     # eval.yaml spoken in four voices, three speaking rates and four sample rates. The
     # audio and the decoding are reproducible (sox -R, PocketSphinxRecognizer's seeded
     # dither), so this machine and CI hear the same words. Figures at the time of
-    # writing: 72% of questions answered right (48/67) with none wrong, and 10 more
-    # offered back ("Did you mean ...?", 87% reached in all), against 5 of 45 off-topic
-    # questions offered; 92% of red flags caught (46/50), 82% of off-topic questions not
-    # answered (37/45), emergency advice on 12 of 112 ordinary questions. The issue's
+    # writing: 75% of questions answered right (50/67) with none wrong, and 9 more
+    # offered back ("Did you mean ...?", 88% reached in all), against 4 of 45 off-topic
+    # questions offered; 94% of red flags caught (47/50), 84% of off-topic questions not
+    # answered (38/45), emergency advice on 11 of 112 ordinary questions. The issue's
     # targets (90% answered, 95% of red flags) are not met yet; these floors, two or
     # three utterances from the figures, stop things getting worse.
     report = spoken_eval(
@@ -66,12 +66,12 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     )
     print(f"\nspoken: {report}")
     assert report.red_flags.right >= 45, report.misses
-    assert report.in_scope.right >= 46, report.misses
-    assert report.in_scope.right + report.offered >= 55, report.misses
-    assert report.offered_off_topic <= 8, report.misses
+    assert report.in_scope.right >= 48, report.misses
+    assert report.in_scope.right + report.offered >= 57, report.misses
+    assert report.offered_off_topic <= 7, report.misses
     assert report.wrong_answers <= 1, report.misses
-    assert report.off_topic.right >= 35, report.misses
-    assert len(report.false_alarms) <= 17, report.false_alarms
+    assert report.off_topic.right >= 36, report.misses
+    assert len(report.false_alarms) <= 14, report.false_alarms
 
 
 def test_ask_wav_json_adds_transcript_and_engine(run_cli: RunCli, tmp_path: Path) -> None:
@@ -271,6 +271,23 @@ def test_a_whole_voice_turn_runs_through_the_virtual_devices(
         assert process.wait(timeout=30) == 0
     finally:
         process.kill()
+
+
+def test_a_speaker_that_cannot_be_opened_leaves_the_microphone_working(
+    pulse: PulseServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    # Looking for the missing speaker restarts PortAudio, which ended the microphone's
+    # stream: the conversation died with a traceback before the first question.
+    question = speak("what is cricopharyngeal spasm", tmp_path / "q.wav")
+    process, out, err = start_with_lines(pulse, cache_dir, "--debug", "--output-device", "none")
+    try:
+        err.wait_for("speech output failed (cannot open speaker none")
+        err.wait_for("Listening again")
+        pulse.play(question)
+        out.wait_for("People with cricopharyngeal spasm say")
+    finally:
+        process.kill()
+    assert not any("Traceback" in line for line in err.drain()), err.seen
 
 
 def test_selftest_says_the_microphone_works_and_what_it_heard(

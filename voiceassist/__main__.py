@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     voice.add_argument(
         "--no-voice-profile",
         action="store_true",
-        help="do not use the voice profile made by 'voiceassist enrol'",
+        help="do not use the voice profile made by 'voiceassist enrol', nor learn your "
+        "voice during the conversation",
     )
     voice.add_argument(
         "--trailing-silence",
@@ -372,7 +373,11 @@ def _stdin_lines() -> Iterator[str]:
 # -- voice -------------------------------------------------------------------------------
 
 
-def _listener(settings: Settings, assistant: Assistant, args: argparse.Namespace) -> Any:
+def _listener(
+    settings: Settings, assistant: Assistant, args: argparse.Namespace, learn: bool = False
+) -> Any:
+    """``learn``: adapt to the voice as the conversation goes (one person talking, unlike
+    a list of recordings)."""
     from .enrolment import profile_path
     from .listen import Listener
     from .stt import make_recognizer
@@ -381,6 +386,8 @@ def _listener(settings: Settings, assistant: Assistant, args: argparse.Namespace
     profile = profile_path()
     if not args.no_voice_profile and profile.is_file():
         speech_input = dataclasses.replace(speech_input, voice_profile=profile)
+    if learn and not args.no_voice_profile:
+        speech_input = dataclasses.replace(speech_input, learn_voice=True)
     recognizer = make_recognizer(speech_input, assistant.kb)
     hint = ""
     if settings.speech_input.engine == "auto" and recognizer.engine.startswith("pocketsphinx"):
@@ -443,7 +450,7 @@ def _voice(args: argparse.Namespace, settings: Settings, conversation: Conversat
     prefs = conversation.preferences
     mode = args.listen or prefs.listen
     try:
-        listener = _listener(settings, conversation.assistant, args)
+        listener = _listener(settings, conversation.assistant, args, learn=True)
         if mode == "wake" or (mode == "always" and prefs.quiet_timeout):
             from .spotter import make_spotter
 
@@ -483,6 +490,9 @@ def _voice(args: argparse.Namespace, settings: Settings, conversation: Conversat
         mic.close()
         if session.speaker is not None:
             session.speaker.close()
+        learner = getattr(listener.recognizer, "learner", None)
+        if learner is not None:
+            learner.close()
     return 0
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EnrolmentError
-from .language_model import BundledEnglish, build
+from .language_model import BundledEnglish, LanguageModel, build
 from .settings import user_data_dir
 from .stt import Dither, pocketsphinx_decoder
 
@@ -107,22 +107,27 @@ class Tools:
 class Enroller:
     """Checks recordings against their sentences and makes a voice profile from them."""
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, words: LanguageModel | None = None) -> None:
+        """``words``: a model whose dictionary has every word of the recordings' sentences;
+        by default one of the enrolment sentences."""
         self._tools = Tools.find()
         self._cache_dir = cache_dir
         self._english = BundledEnglish.find()
         # A model of the enrolment sentences alone (and the words that stop or repeat):
         # a recording of its sentence is heard nearly word for word, anything else
         # (silence, another sentence) is not.
-        lm = build([*sentences(), *SESSION_WORDS], cache_dir, self._english.dictionary)
-        self._lm = lm
-        self._decoder = pocketsphinx_decoder(self._english.acoustic, lm)
+        self._lm = words or build(
+            [*sentences(), *SESSION_WORDS], cache_dir, self._english.dictionary
+        )
+        self._decoder: Any = None
         self._dither = Dither()
 
     def heard(self, audio: bytes) -> str:
         """What the unadapted engine hears in ``audio``."""
         if not audio:
             return ""
+        if self._decoder is None:
+            self._decoder = pocketsphinx_decoder(self._english.acoustic, self._lm)
         self._utterance(self._decoder, audio)
         hyp = self._decoder.hyp()
         return str(hyp.hypstr) if hyp is not None else ""

@@ -148,17 +148,23 @@ class SoundDeviceMicrophone:
     def chunks(self) -> Iterator[AudioChunk]:
         if self._stream is None:
             self.open()
+        reopened = False
         while True:
             try:
                 data = self._queue.get(timeout=READ_TIMEOUT)
             except queue.Empty:
                 if self._paused.is_set():
                     continue
-                active = self._stream is not None and self._stream.active
+                active = self._running()
+                if not active and not reopened:
+                    reopened = True
+                    self._reopen()
+                    continue
                 raise AudioDeviceError(
                     f"microphone {self.description} stopped sending audio"
                     + ("" if active else " (was it unplugged?)")
                 ) from None
+            reopened = False
             yield AudioChunk(data, self.rate, 1)
 
     def pause(self) -> None:
@@ -169,6 +175,24 @@ class SoundDeviceMicrophone:
         while not self._queue.empty():
             self._queue.get_nowait()
         self._paused.clear()
+        if self._stream is not None and not self._running():
+            try:
+                self._reopen()
+            except AudioDeviceError as err:  # said by chunks(), where it can be handled
+                _LOGGER.debug("%s", err)
+
+    def _running(self) -> bool:
+        try:
+            return self._stream is not None and bool(self._stream.active)
+        except Exception:  # PortAudio restarted: the stream is gone
+            return False
+
+    def _reopen(self) -> None:
+        """Open the stream again: the speaker restarts PortAudio to find a device plugged
+        in since (or one named that is not there), and that ends every open stream."""
+        _LOGGER.debug("Microphone stream ended; opening it again")
+        self.close()
+        self.open()
 
     def close(self) -> None:
         if self._stream is not None:

@@ -134,6 +134,9 @@ class SpeechInputSettings:
     voice_profile: Path | None = None
     """An MLLR transform from ``voiceassist enrol`` for the embedded engine (Vosk has
     no use for it)."""
+    learn_voice: bool = False
+    """Adapt the embedded engine to the person during a conversation, when no voice
+    profile is in use."""
 
     def __post_init__(self) -> None:
         if self.engine not in ("auto", "vosk", "pocketsphinx"):

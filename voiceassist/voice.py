@@ -23,7 +23,7 @@ from .config import Preferences
 from .errors import AudioDeviceError, SpeechError
 from .listen import Listener
 from .mic import Microphone
-from .stt import Transcript
+from .stt import LearnsVoice, Transcript
 from .tts import Speaker
 
 _LOGGER = logging.getLogger(__name__)
@@ -276,6 +276,9 @@ class VoiceSession:
             self._sleep()
         if reply.kind == "unknown" and reply.triage is None:
             self.cue("error")  # not understood; the words that follow say what it can do
+        if reply.kind == "answer" and isinstance(self.listener.recognizer, LearnsVoice):
+            # Answered without doubt: these words are what was said, nearly always.
+            self.listener.recognizer.learn(transcript.text)
         self.say(reply)
 
     def _is_red_flag(self, transcript: Transcript) -> bool:
