@@ -72,16 +72,15 @@ def test_without_sphinxtrain_the_conversation_goes_on_unadapted(
     monkeypatch.setenv("VOICEASSIST_SPHINXTRAIN", str(tmp_path / "no-tools"))
     listener = learning_listener(assistant, cache_dir)
     recognizer = listener.recognizer
-    assert isinstance(recognizer, PocketSphinxRecognizer) and recognizer.learner is not None
+    assert isinstance(recognizer, PocketSphinxRecognizer)
+    # The start-up line does not promise what cannot happen.
+    assert "learns your voice" not in recognizer.engine
     for number, question in enumerate(QUESTIONS):
         transcript = transcribe(listener, read_wav(speak(question, tmp_path / f"{number}.wav")))
-        assert transcript is not None
+        assert transcript is not None and transcript.text
         recognizer.learn(transcript.text)
-    recognizer.learner.wait()
-    assert recognizer.learner.failed is not None and "sphinxtrain" in recognizer.learner.failed
     again = transcribe(listener, read_wav(tmp_path / "0.wav"))
     assert again is not None and again.text == QUESTIONS[0]
-    assert "learns your voice" in again.engine
 
 
 def test_a_voice_conversation_learns_the_voice_and_leaves_nothing_behind(

@@ -105,7 +105,14 @@ class PocketSphinxRecognizer:
         self.learner: VoiceLearner | None = None
         if learn_voice and voice_profile is None:
             from .adaptation import VoiceLearner
+            from .enrolment import Tools
+            from .errors import EnrolmentError
 
+            try:
+                Tools.find()
+            except EnrolmentError as err:  # learning is a bonus; the start-up line says
+                _LOGGER.info("Not learning your voice: %s", err)
+                return
             self.learner = VoiceLearner(
                 cache_dir, lm, lambda profile: pocketsphinx_decoder(english.acoustic, lm, profile)
             )
