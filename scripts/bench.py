@@ -15,7 +15,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -27,6 +26,7 @@ from tests.audio_tools import pulse_server, speak  # noqa: E402
 from voiceassist.assistant import Assistant, Conversation  # noqa: E402
 from voiceassist.audio import Resampler, read_wav  # noqa: E402
 from voiceassist.content import KnowledgeBase  # noqa: E402
+from voiceassist.enrolment import Recording  # noqa: E402
 from voiceassist.errors import VoiceAssistError  # noqa: E402
 from voiceassist.evaluate import evaluate, load_cases  # noqa: E402
 from voiceassist.listen import Listener  # noqa: E402
@@ -272,7 +272,7 @@ def bench_recognisers(work: Path, repeat: int) -> None:
 
 def bench_enrolment(work: Path, repeat: int) -> None:
     """Making a voice profile from the 20 sentences, and decoding with one."""
-    from voiceassist.enrolment import Enroller, Recording, sentences
+    from voiceassist.enrolment import Enroller, sentences
     from voiceassist.listen import record_speech
 
     try:
@@ -308,7 +308,7 @@ def bench_enrolment(work: Path, repeat: int) -> None:
     )
 
 
-def learning_time(kb: KnowledgeBase, work: Path, takes: list[Any]) -> float:
+def learning_time(kb: KnowledgeBase, work: Path, takes: list[Recording]) -> float:
     """Seconds from the fifth answered utterance to the adapted decoder being ready (it
     runs while that answer is spoken)."""
     recognizer = PocketSphinxRecognizer(kb, work / "lm", learn_voice=True)

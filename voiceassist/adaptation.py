@@ -5,8 +5,8 @@ Without it, every question that was answered without doubt is a recording whose 
 are known well enough: after ``FIRST_AFTER`` of them, the same MLLR adaptation runs on
 them in the background, and from the next utterance on the engine hears with the
 adapted model. It adapts again after every ``EVERY`` more, from the latest ``KEPT``.
-On espeak-ng voices, ten answered questions each gave what enrolling gave (eval.yaml:
-55 of 67 questions answered against 48 unadapted; enrolled, 54).
+On the spoken sets (espeak-ng voices, each one conversation) it caught more red flags
+in all three (93 of 98 against 89) with questions level; enrolling does more.
 
 Nothing outlives the conversation: recordings stay in memory, and the features and
 transforms go to a temporary folder that is removed when it ends.
@@ -73,9 +73,8 @@ class VoiceLearner:
             return
         self._since = 0
         self._rounds += 1
-        recordings = list(self._kept)
         self._worker = threading.Thread(
-            target=self._adapt, args=(recordings, self._rounds), name="voice-learner", daemon=True
+            target=self._adapt, args=(list(self._kept),), name="voice-learner", daemon=True
         )
         self._worker.start()
 
@@ -97,7 +96,7 @@ class VoiceLearner:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
 
-    def _adapt(self, recordings: list[Recording], round_: int) -> None:
+    def _adapt(self, recordings: list[Recording]) -> None:
         # Learning is a bonus: whatever fails, the conversation goes on with the model
         # it has.
         try:
@@ -109,7 +108,8 @@ class VoiceLearner:
             _LOGGER.warning("Not learning this voice: %s", err)
             return
         assert self._folder is not None
-        profile = self._folder / f"mllr_matrix.{round_}"
+        # Rewriting it is safe: a decoder reads its transform once, when it is made.
+        profile = self._folder / "mllr_matrix"
         try:
             self._enroller.enrol(recordings, profile)
             decoder = self._make_decoder(profile)
