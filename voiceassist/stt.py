@@ -99,9 +99,7 @@ class PocketSphinxRecognizer:
         self._audio: list[bytes] = []
         """The utterance so far, kept only to learn from."""
         self._dither = Dither()
-        self.engine = "pocketsphinx en-us (knowledge-base language model" + (
-            ", adapted to your voice)" if voice_profile else ")"
-        )
+        self.engine = _engine_name(", adapted to your voice" if voice_profile else "")
         self.learner: VoiceLearner | None = None
         if learn_voice and voice_profile is None:
             from .adaptation import VoiceLearner
@@ -116,17 +114,14 @@ class PocketSphinxRecognizer:
             self.learner = VoiceLearner(
                 cache_dir, lm, lambda profile: pocketsphinx_decoder(english.acoustic, lm, profile)
             )
-            self.engine = self.engine[:-1] + ", learns your voice as you talk)"
+            self.engine = _engine_name(", learns your voice as you talk")
 
     def start(self) -> None:
         adapted = self.learner.adapted() if self.learner is not None else None
         if adapted is not None:
             # Between utterances, so no utterance is heard half by each model.
             self._decoder, questions = adapted
-            self.engine = (
-                "pocketsphinx en-us (knowledge-base language model, adapted to your voice "
-                f"from {questions} questions)"
-            )
+            self.engine = _engine_name(f", adapted to your voice from {questions} questions")
         self._decoder.start_utt()
         self._dither.reset()
         self._bytes = 0
@@ -149,6 +144,10 @@ class PocketSphinxRecognizer:
     def finish(self) -> Transcript:
         best, others = _finish(self._decoder, self._alternatives)
         return Transcript(best, tuple(others), self.engine, self._bytes / 2 / RECOGNISER_RATE)
+
+
+def _engine_name(adapted: str) -> str:
+    return f"pocketsphinx en-us (knowledge-base language model{adapted})"
 
 
 def _pocketsphinx() -> Any:
