@@ -136,3 +136,13 @@ def test_second_held_out_set_is_safe_and_mostly_right(assistant: Assistant) -> N
     assert report.wrong_answers == 0 and not report.false_emergencies
     assert report.abstention.rate >= 0.95
     assert report.in_scope.rate >= 0.9
+
+
+def test_third_held_out_set_is_safe_where_it_is_not_answered(assistant: Assistant) -> None:
+    # holdout2.yaml, everyday roundabout phrasings measured once: 81% answered (39/48),
+    # every miss an "I don't know" or "which did you mean", never a wrong answer.
+    report = evaluate(assistant, load_cases(DATA / "holdout2.yaml"))
+    assert report.wrong_answers == 0
+    assert report.triage_recall.rate == 1.0 and not report.false_emergencies
+    assert report.abstention.rate == 1.0
+    assert report.in_scope.right >= 37, report.failures

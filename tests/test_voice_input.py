@@ -74,6 +74,23 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     assert len(report.false_alarms) <= 14, report.false_alarms
 
 
+def test_spoken_phrasings_nobody_tuned_to_are_never_answered_wrongly(
+    assistant: Assistant, sphinx_listener: Listener, tmp_path: Path
+) -> None:
+    # holdout2.yaml (everyday, roundabout phrasings, measured once) spoken the same way.
+    # At the time of writing: 27 of 48 answered and 7 more offered back (71% reached),
+    # none wrong; 11 of 12 red flags; none of 12 off-topic questions answered; emergency
+    # advice on 5 of 60 ordinary questions. Typed, the same set is 81% answered: the
+    # recogniser loses about a fifth more on phrasings unlike the knowledge base's own.
+    report = spoken_eval(assistant, sphinx_listener, DATA / "holdout2.yaml", tmp_path)
+    print(f"\nspoken holdout2: {report}")
+    assert report.wrong_answers == 0, report.misses
+    assert report.red_flags.right >= 10, report.misses
+    assert report.in_scope.right + report.offered >= 32, report.misses
+    assert report.off_topic.right == report.off_topic.total, report.misses
+    assert len(report.false_alarms) <= 7, report.false_alarms
+
+
 def test_ask_wav_json_adds_transcript_and_engine(run_cli: RunCli, tmp_path: Path) -> None:
     wav = speak("what causes muscle spasms in the scalp", tmp_path / "q.wav")
     result = run_cli(
