@@ -378,7 +378,9 @@ def bench_speech(work: Path, repeat: int) -> None:
             speaker.player.first_sample_at = None
             start = time.monotonic()
             transcript = recognizer.finish()
-            reply = conversation.turn(transcript.text, transcript.alternatives)
+            reply = conversation.turn(
+                transcript.text, transcript.alternatives, heard=True, deeper=transcript.deeper
+            )
             stopper = threading.Thread(target=lambda: (time.sleep(0.6), speaker.stop()))
             stopper.start()
             speaker.say(reply.parts)
@@ -474,7 +476,8 @@ def bench_room(work: Path, minutes: float) -> None:
     for name, wav in talks.items():
         every, best_only = 0, 0
         for heard in listener.utterances(read_wav(wav)):
-            every += assistant.triage.check_all([heard.text, *heard.alternatives]) is not None
+            texts = [heard.text, *heard.alternatives]
+            every += assistant.triage.check_all(texts, heard.deeper) is not None
             best_only += assistant.triage.check(heard.text) is not None
         talk_minutes = wav.stat().st_size / 32000 / 60
         row(
@@ -501,7 +504,7 @@ def bench_memory(work: Path) -> None:
         f"l = Listener(PocketSphinxRecognizer(kb, Path('{work / 'lm'}')))\n"
         "c = Conversation(a)\n"
         f"for _ in range(20):\n    t = transcribe(l, read_wav(Path('{work / 'q.wav'}')))\n"
-        "    c.turn(t.text, t.alternatives)\n"
+        "    c.turn(t.text, t.alternatives, heard=True, deeper=t.deeper)\n"
     )
     row("memory", "peak RSS, voice conversation (20 turns)", [peak_rss_mb(code)], "MB")
 

@@ -136,6 +136,45 @@ def test_red_flag_in_any_recogniser_hypothesis_escalates(assistant: Assistant) -
     assert reply.triage == "emergency"
 
 
+def _deeper(flagged: int) -> list[str]:
+    """Hypotheses far down the recogniser's list, ``flagged`` of them with a red flag."""
+    ordinary = [f"my face is twitching {word}" for word in ("a", "the", "is", "at", "in")]
+    flags = ["my face is drooping", "my face it drooping", "my face drooping", "face drooping"]
+    return [*flags[:flagged], *ordinary]
+
+
+def test_a_red_flag_the_recogniser_keeps_hearing_further_down_escalates(
+    assistant: Assistant,
+) -> None:
+    reply = assistant.ask("my face is twitching", heard=True, deeper=_deeper(4))
+    assert reply.triage == "emergency"
+
+
+def test_a_red_flag_heard_once_far_down_the_hypotheses_is_not_acted_on(
+    assistant: Assistant,
+) -> None:
+    # One unlikely hypothesis alone is too often noise (emergency advice for "how do I
+    # make a cup of tea"); the question is answered instead.
+    reply = assistant.ask("my face is twitching", heard=True, deeper=_deeper(1))
+    assert reply.triage is None and reply.kind != "unknown"
+
+
+def test_a_flag_only_one_deeper_hypothesis_holds_is_not_added_to_others(
+    assistant: Assistant,
+) -> None:
+    # Heard from "why does it feel like food is stuck at the top of my throat": the
+    # swallowing advice is right, emergency advice for chest pain would not be.
+    deeper = [
+        "food is stuck at the top does my throat",
+        "food is stuck out the top of my throat",
+        "it food is stuck at the top of my throat",
+        "food is stuck test the top of my throat",
+        "food is tight chest the top of my throat",
+    ]
+    reply = assistant.ask("why does it feel like food is in my throat", heard=True, deeper=deeper)
+    assert reply.triage == "urgent"
+
+
 def test_a_red_flag_only_in_another_hypothesis_is_said_when_the_best_one_is_empty(
     assistant: Assistant,
 ) -> None:

@@ -413,7 +413,9 @@ def _ask_wav(
         if transcript is None:
             reply = assistant.ask("")
         else:
-            reply = assistant.ask(transcript.text, transcript.alternatives, heard=True)
+            reply = assistant.ask(
+                transcript.text, transcript.alternatives, heard=True, deeper=transcript.deeper
+            )
         heard = {
             "transcript": transcript.text if transcript else "",
             "engine": listener.recognizer.engine,

@@ -134,10 +134,12 @@ class Assistant:
         alternatives: Sequence[str] = (),
         read_back: bool = True,
         heard: bool = False,
+        deeper: Sequence[str] = (),
     ) -> Reply:
-        """Answer one utterance; ``alternatives`` are other recogniser hypotheses and
-        ``heard`` says the words came from a recogniser (and may be misheard)."""
-        triage = self.triage.check_all([text, *alternatives])
+        """Answer one utterance; ``alternatives`` are other recogniser hypotheses,
+        ``deeper`` less likely ones (only triaged), and ``heard`` says the words came
+        from a recogniser (and may be misheard)."""
+        triage = self.triage.check_all([text, *alternatives], deeper)
         return self.reply_to(text, alternatives, triage, read_back, heard)
 
     def reply_to(
@@ -202,9 +204,16 @@ class Conversation:
     position: int = 0
     finished: bool = False
 
-    def turn(self, text: str, alternatives: Sequence[str] = (), heard: bool = False) -> Reply:
-        """Reply to one utterance; ``heard``: it came from a recogniser."""
-        reply = self._turn(text, alternatives, heard)
+    def turn(
+        self,
+        text: str,
+        alternatives: Sequence[str] = (),
+        heard: bool = False,
+        deeper: Sequence[str] = (),
+    ) -> Reply:
+        """Reply to one utterance; ``heard``: it came from a recogniser (``alternatives``
+        and ``deeper`` as for ``Assistant.ask``)."""
+        reply = self._turn(text, alternatives, heard, deeper)
         if reply.kind in ("answer", "clarify") and not self.disclaimer_given:
             self.disclaimer_given = True
             reply = replace(reply, parts=(*reply.parts, self.assistant.fill(DISCLAIMER)))
@@ -214,9 +223,11 @@ class Conversation:
             self.on_reply(reply)
         return reply
 
-    def _turn(self, text: str, alternatives: Sequence[str], heard: bool) -> Reply:
+    def _turn(
+        self, text: str, alternatives: Sequence[str], heard: bool, deeper: Sequence[str]
+    ) -> Reply:
         a = self.assistant
-        triage = a.triage.check_all([text, *alternatives])
+        triage = a.triage.check_all([text, *alternatives], deeper)
         # A red flag is never taken for a command: "stop, I can't breathe" gets the advice.
         command = None if triage is not None else find_command(text)
         if command is not None:

@@ -142,6 +142,7 @@ def transcribe(listener: Listener, chunks: Iterable[AudioChunk]) -> Transcript |
         heard[0].engine,
         sum(p.seconds for p in parts),
         wake=any(p.wake for p in parts),
+        deeper=_vary(heard, lambda p: p.deeper),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,12 @@ from .text import Analyzer
 
 PHRASE_SLACK = 3
 """Extra words allowed between a phrase's words ("can not really breathe")."""
+DEEPER_VOTES = 4
+"""Hypotheses further down the recogniser's list escalate when at least this many hold a
+red flag, each flag in at least ``RULE_VOTES`` of them. One alone is too often noise, but
+a flag the recogniser keeps coming back to was likely said (development set: 110 of 117
+red flags instead of 104, emergency advice on 21 of 234 ordinary questions instead of 17)."""
+RULE_VOTES = 2
 
 
 @dataclass(frozen=True)
@@ -71,14 +78,18 @@ class Triage:
             return None
         return TriageResult(fired[0].level, tuple(fired))
 
-    def check_all(self, texts: Sequence[str]) -> TriageResult | None:
-        """Triage several hypotheses of one utterance; a flag in any of them counts."""
-        results = [r for r in (self.check(t) for t in texts) if r is not None]
-        if not results:
+    def check_all(self, texts: Sequence[str], deeper: Sequence[str] = ()) -> TriageResult | None:
+        """Triage the hypotheses of one utterance: a flag in any of ``texts`` counts, and
+        flags the ``deeper`` hypotheses agree on (``DEEPER_VOTES``, ``RULE_VOTES``)."""
+        fired = [rule for r in map(self.check, texts) if r is not None for rule in r.rules]
+        voters = [r.rules for r in map(self.check, deeper) if r is not None]
+        if len(voters) >= DEEPER_VOTES:
+            votes = Counter(rule.id for rules in voters for rule in rules)
+            fired += [rule for rules in voters for rule in rules if votes[rule.id] >= RULE_VOTES]
+        if not fired:
             return None
         rules: dict[str, TriageRule] = {}
-        for result in results:
-            for rule in result.rules:
-                rules.setdefault(rule.id, rule)
+        for rule in fired:  # first heard first, within a level
+            rules.setdefault(rule.id, rule)
         ordered = sorted(rules.values(), key=lambda r: TRIAGE_LEVELS.index(r.level))
         return TriageResult(ordered[0].level, tuple(ordered))

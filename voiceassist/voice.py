@@ -270,7 +270,9 @@ class VoiceSession:
             _LOGGER.debug("Not answered: no wake phrase (%s)", transcript.text)
             return
         self.err.write(f"Heard: {transcript.text}\n")
-        reply = self.conversation.turn(transcript.text, transcript.alternatives, heard=True)
+        reply = self.conversation.turn(
+            transcript.text, transcript.alternatives, heard=True, deeper=transcript.deeper
+        )
         # "Did you mean ...?" is answered without the wake phrase or a key press.
         if self._one_question and self.awake and reply.kind != "clarify":
             self._sleep()
@@ -285,7 +287,8 @@ class VoiceSession:
         # Heard while not listening for questions: a red flag is still acted on (a person
         # in trouble may not think of the wake phrase); everything else waits.
         triage = self.conversation.assistant.triage
-        return triage.check_all([transcript.text, *transcript.alternatives]) is not None
+        texts = [transcript.text, *transcript.alternatives]
+        return triage.check_all(texts, transcript.deeper) is not None
 
     def _sleep(self) -> None:
         """The one question is over: wait for the wake phrase, or a key in key mode."""
