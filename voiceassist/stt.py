@@ -50,7 +50,7 @@ DEEPER_HYPOTHESES = 35
 """How many hypotheses after the alternatives are kept for triage by the unadapted
 embedded engine. Adapted to the voice (enrolled, or learnt in a conversation) it caught no
 more red flags with them on eval.yaml (48 of 50 either way) and gave emergency advice on
-23 and 21 of 112 ordinary questions instead of 13 and 15, so it keeps none."""
+15 and 18 of 112 ordinary questions instead of 13 and 15, so it keeps none."""
 TOP_GAUSSIANS = 8
 """How many of each codebook's Gaussians score a sound (PocketSphinx's default is 4)."""
 
