@@ -159,6 +159,20 @@ def test_a_red_flag_heard_once_far_down_the_hypotheses_is_not_acted_on(
     assert reply.triage is None and reply.kind != "unknown"
 
 
+def test_one_misheard_word_far_down_the_hypotheses_raises_no_alarm(
+    assistant: Assistant,
+) -> None:
+    # "should I go to a neurologist about my spasms" once got choking advice this way.
+    deeper = [
+        "bye choked a neurologist about my spasms",
+        "bye choked a neurologist about my spasms is",
+        "short choked a neurologist about my spasms",
+        "i choked a neurologist about my spasms",
+    ]
+    reply = assistant.ask("bye don't a neurologist about my spasms", heard=True, deeper=deeper)
+    assert reply.triage is None
+
+
 def test_a_flag_only_one_deeper_hypothesis_holds_is_not_added_to_others(
     assistant: Assistant,
 ) -> None:
