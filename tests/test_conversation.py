@@ -210,6 +210,21 @@ def test_a_red_flag_in_another_hypothesis_keeps_goodbye_from_ending_the_conversa
     assert not conversation.finished
 
 
+def test_a_misheard_command_is_taken_from_another_hypothesis(assistant: Assistant) -> None:
+    # espeak-ng's "goodbye" is heard as "i", with "goodbye" the recogniser's next guess.
+    conversation = Conversation(assistant)
+    reply = conversation.turn("i", alternatives=["goodbye", "bye"], heard=True)
+    assert reply.command == "goodbye" and conversation.finished
+
+
+def test_a_question_heard_best_is_not_taken_for_a_command_in_another_hypothesis(
+    assistant: Assistant,
+) -> None:
+    conversation = Conversation(assistant)
+    reply = conversation.turn("can anxiety cause twitching", alternatives=["repeat"], heard=True)
+    assert reply.kind == "answer" and reply.entry and reply.entry.id == "anxiety-twitching"
+
+
 def test_stop_confirms_in_one_word(assistant: Assistant) -> None:
     reply = Conversation(assistant).turn("be quiet")
     assert reply.command == "stop" and reply.text == "Stopped."

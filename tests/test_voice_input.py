@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from voiceassist import language_model
-from voiceassist.assistant import Assistant
+from voiceassist.assistant import Assistant, Conversation
 from voiceassist.audio import read_wav
+from voiceassist.commands import find_command
 from voiceassist.content import KnowledgeBase
 from voiceassist.errors import ModelError
 from voiceassist.listen import Listener, transcribe
@@ -190,6 +191,36 @@ def test_a_spoken_contraction_is_heard_and_escalates(
         transcript = transcribe(sphinx_listener, read_wav(wav))
         assert transcript is not None and "can't talk" in transcript.text, transcript
         assert assistant.ask(transcript.text, transcript.alternatives).triage == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("said", "voice", "rate", "sample_rate", "command"),
+    [
+        ("goodbye", "en-us+klatt3", 175, 22050, "goodbye"),
+        ("goodbye", "en-us+klatt", 175, 16000, "goodbye"),
+        ("again", "en-us+klatt4", 190, 44100, "repeat"),
+    ],
+)
+def test_a_spoken_command_misheard_as_nothing_still_works(
+    assistant: Assistant,
+    cache_dir: Path,
+    tmp_path: Path,
+    said: str,
+    voice: str,
+    rate: int,
+    sample_rate: int,
+    command: str,
+) -> None:
+    # Heard as "i" or "i dead": one-word commands were ignored ("I don't have an answer
+    # for that") though the recogniser's next guesses held them.
+    wav = speak(said, tmp_path / "c.wav", voice=voice, rate=rate, sample_rate=sample_rate)
+    # A listener of its own: what the shared one heard before changes what it hears.
+    heard = transcribe(Listener(PocketSphinxRecognizer(assistant.kb, cache_dir)), read_wav(wav))
+    assert heard is not None and find_command(heard.text) is None, heard
+    conversation = Conversation(assistant)
+    conversation.turn("can anxiety cause twitching")
+    reply = conversation.turn(heard.text, heard.alternatives, heard=True, deeper=heard.deeper)
+    assert reply.command == command, (heard, reply.text)
 
 
 def test_two_assistants_building_the_speech_model_at_once_both_get_it(

@@ -258,6 +258,12 @@ class Conversation:
                     )
                 )
         reply = a.reply_to(text, alternatives, triage, self.preferences.read_back, heard)
+        if reply.kind == "unknown" and triage is None:
+            # Short commands are often misheard ("goodbye" as "i", "again" as "i dead")
+            # while the recogniser's next guesses hold them; the best guess meant nothing.
+            misheard = next(((t, c) for t in alternatives if (c := find_command(t))), None)
+            if misheard is not None:
+                return self._command(*misheard)
         if reply.kind == "clarify":
             self.pending_choice = tuple(a.kb.entry(r.id) for r in reply.alternatives)
         return self._answered(reply)
