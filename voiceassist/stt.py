@@ -189,6 +189,9 @@ def pocketsphinx_decoder(
         # what is asked here. Trusting the sounds more heard 105 questions of the spoken
         # development set's 120 (6.5: 95) and 105 red flags of 117 (6.5: 91), measured
         # before the triage phrases added on 2026-11-26 moved both by two or three.
+        # It weighs the first pass, which prunes; the second pass and the best path keep
+        # their own weights (8.5 and 9.5), which suit: 4 for them too heard 83 questions,
+        # 7 and 8 heard 101, 10 and 11 heard 103 with 8 more false alarms (2026-11-27).
         lw=LANGUAGE_WEIGHT,
         # Scoring each sound with the 8 best-fitting Gaussians rather than 4 heard 105
         # questions of the spoken development set's 120 (4: 102) and 104 red flags of 117
