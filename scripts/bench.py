@@ -378,9 +378,7 @@ def bench_speech(work: Path, repeat: int) -> None:
             speaker.player.first_sample_at = None
             start = time.monotonic()
             transcript = recognizer.finish()
-            reply = conversation.turn(
-                transcript.text, transcript.alternatives, heard=True, deeper=transcript.deeper
-            )
+            reply = conversation.turn_heard(transcript)
             stopper = threading.Thread(target=lambda: (time.sleep(0.6), speaker.stop()))
             stopper.start()
             speaker.say(reply.parts)
@@ -504,7 +502,7 @@ def bench_memory(work: Path) -> None:
         f"l = Listener(PocketSphinxRecognizer(kb, Path('{work / 'lm'}')))\n"
         "c = Conversation(a)\n"
         f"for _ in range(20):\n    t = transcribe(l, read_wav(Path('{work / 'q.wav'}')))\n"
-        "    c.turn(t.text, t.alternatives, heard=True, deeper=t.deeper)\n"
+        "    c.turn_heard(t)\n"
     )
     row("memory", "peak RSS, voice conversation (20 turns)", [peak_rss_mb(code)], "MB")
 

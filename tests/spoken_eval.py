@@ -64,9 +64,7 @@ def spoken_eval(
         wav.unlink()
         if transcript is None:
             return "", assistant.ask("")
-        reply = assistant.ask(
-            transcript.text, transcript.alternatives, heard=True, deeper=transcript.deeper
-        )
+        reply = assistant.ask_heard(transcript)
         recognizer = heard_by.recognizer
         if learn and reply.kind == "answer" and isinstance(recognizer, PocketSphinxRecognizer):
             recognizer.learn(transcript.text)

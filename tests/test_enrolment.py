@@ -221,20 +221,21 @@ def test_enrolled_voices_are_understood_better(
     # The same spoken eval.yaml as test_voice_input, each voice heard with its own profile
     # made from the 20 enrolment sentences (none of them in eval.yaml). Figures at the
     # time of writing, enrolled against not enrolled (test_voice_input): questions
-    # answered right 54/67 (50), none wrong, and 8 more offered back (9), so 62/67 (59)
-    # reached; red flags 48/50 (47); off-topic questions not answered 39/45 (38), 9
-    # offered back (4); emergency advice on 13 of 112 ordinary questions (11).
+    # answered right 54/67 (52), none wrong, and 8 more offered back (9), so 62/67 (61)
+    # reached; red flags 48/50 (48); off-topic questions not answered 38/45 (37), 9
+    # offered back (4); emergency advice on 13 of 112 ordinary questions (12). Before word
+    # confidence counted: 54 and 62 (50 and 59), off-topic not answered 39 (38).
     report = spoken_eval(
         assistant, enrolled_listeners, DATA / "eval.yaml", tmp_path, off_topic_limit=45
     )
     print(f"\nenrolled: {report}")
-    # Floors two from the figures; above what the same audio gets without a profile.
+    # Floors two from the figures.
     assert report.in_scope.right >= 52, report.misses
     assert report.in_scope.right + report.offered >= 59, report.misses
     assert report.offered_off_topic <= 12, report.misses
     assert report.red_flags.right >= 47, report.misses
     assert report.wrong_answers <= 1, report.misses
-    assert report.off_topic.right >= 38, report.misses
+    assert report.off_topic.right >= 36, report.misses
     assert len(report.false_alarms) <= 16, report.false_alarms
 
 

@@ -124,6 +124,25 @@ def test_the_same_words_typed_are_not_offered_back(assistant: Assistant) -> None
     assert assistant.ask(MISHEARD).kind == "unknown"
 
 
+# "My anxiety makes me twitch, is that normal?" as PocketSphinx heard it, with how sure it
+# was of each word: the question's words clear, the rest guesses.
+HEARD_WITH_GUESSES = "my anxiety make ate all ate is at the arm all"
+SURE = (0.9, 1.0, 1.0, 0.05, 0.1, 0.05, 1.0, 0.4, 0.2, 0.05, 0.1)
+
+
+def test_words_the_recogniser_was_unsure_of_count_less(assistant: Assistant) -> None:
+    reply = assistant.ask(HEARD_WITH_GUESSES, heard=True, confidence=SURE)
+    assert [a.id for a in reply.alternatives] == ["anxiety-twitching"]
+    assert reply.text.startswith("I may not have heard that right. Did you mean ")
+
+
+def test_the_same_words_heard_clearly_are_not_offered_back(assistant: Assistant) -> None:
+    # "ate", "arm": heard for sure, they are part of the question, and it is about
+    # something the knowledge base does not cover.
+    sure = (1.0,) * len(HEARD_WITH_GUESSES.split())
+    assert assistant.ask(HEARD_WITH_GUESSES, heard=True, confidence=sure).kind == "unknown"
+
+
 def test_heard_words_matching_nothing_well_are_still_unknown(assistant: Assistant) -> None:
     assert assistant.ask("how do i fix a flat tyre", heard=True).kind == "unknown"
 

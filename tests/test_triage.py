@@ -117,6 +117,12 @@ def test_no_content_question_or_phrasing_raises_an_emergency(
             assert result is None or result.level == "urgent", (text, result)
 
 
+def test_a_red_flag_the_recogniser_was_unsure_of_still_escalates(assistant: Assistant) -> None:
+    # Confidence only weighs words for finding a question; a red flag half-heard counts.
+    reply = assistant.ask("i can't breathe", heard=True, confidence=(0.01, 0.01, 0.01))
+    assert reply.triage == "emergency"
+
+
 def test_red_flag_advice_comes_first_even_with_an_answer(assistant: Assistant) -> None:
     reply = assistant.ask("why is the side of my head spasming, and now my face is drooping")
     assert reply.triage == "emergency"

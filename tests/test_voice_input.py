@@ -19,7 +19,7 @@ from voiceassist.content import KnowledgeBase
 from voiceassist.errors import ModelError
 from voiceassist.listen import Listener, transcribe
 from voiceassist.settings import SpeechInputSettings
-from voiceassist.stt import PocketSphinxRecognizer, VoskRecognizer, make_recognizer
+from voiceassist.stt import PocketSphinxRecognizer, Transcript, VoskRecognizer, make_recognizer
 
 from .audio_tools import PulseServer, pulse_server, speak, synth
 from .conftest import DATA, RunCli
@@ -56,23 +56,23 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     # eval.yaml spoken in four voices, three speaking rates and four sample rates. The
     # audio and the decoding are reproducible (sox -R, PocketSphinxRecognizer's seeded
     # dither), so this machine and CI hear the same words. Figures at the time of
-    # writing: 75% of questions answered right (50/67) with none wrong, and 9 more
-    # offered back ("Did you mean ...?", 88% reached in all), against 4 of 45 off-topic
-    # questions offered; 96% of red flags caught (48/50; 47 before deeper hypotheses
-    # were triaged), 84% of off-topic questions not answered (38/45), emergency advice on
-    # 12 of 112 ordinary questions (11). The issue's question target (90%) is not met
-    # yet; these floors, two or three utterances from the figures, stop things getting
-    # worse.
+    # writing: 78% of questions answered right (52/67) with none wrong, and 9 more
+    # offered back ("Did you mean ...?", 91% reached in all; 50 and 59 before word
+    # confidence weighed the heard words), against 4 of 45 off-topic questions offered;
+    # 96% of red flags caught (48/50), 82% of off-topic questions not answered (37/45),
+    # emergency advice on 12 of 112 ordinary questions. The issue's targets are the
+    # floors: 90% of questions reached, 95% of red flags caught.
     report = spoken_eval(
         assistant, sphinx_listener, DATA / "eval.yaml", tmp_path, off_topic_limit=45
     )
     print(f"\nspoken: {report}")
-    assert report.red_flags.right >= 46, report.misses
-    assert report.in_scope.right >= 48, report.misses
-    assert report.in_scope.right + report.offered >= 57, report.misses
+    reached = (report.in_scope.right + report.offered) / report.in_scope.total
+    assert report.red_flags.rate >= 0.95, report.misses
+    assert reached >= 0.90, report.misses
+    assert report.in_scope.right >= 50, report.misses
     assert report.offered_off_topic <= 7, report.misses
     assert report.wrong_answers <= 1, report.misses
-    assert report.off_topic.right >= 36, report.misses
+    assert report.off_topic.right >= 35, report.misses
     assert len(report.false_alarms) <= 15, report.false_alarms
 
 
@@ -80,7 +80,7 @@ def test_spoken_phrasings_nobody_tuned_to_are_never_answered_wrongly(
     assistant: Assistant, sphinx_listener: Listener, tmp_path: Path
 ) -> None:
     # holdout2.yaml (everyday, roundabout phrasings, measured once) spoken the same way.
-    # At the time of writing, run after the test above as in CI: 26 of 48 answered and 8
+    # At the time of writing, run after the test above as in CI: 27 of 48 answered and 7
     # more offered back (71% reached), none wrong; 10 of 12 red flags; none of 12
     # off-topic questions answered; emergency advice on 7 of 60 ordinary questions (4
     # before deeper hypotheses were triaged). Typed, the same set is 39 of 48 answered: the
@@ -193,34 +193,69 @@ def test_a_spoken_contraction_is_heard_and_escalates(
         assert assistant.ask(transcript.text, transcript.alternatives).triage == "emergency"
 
 
+Voice = tuple[str, int, int]
+"""An espeak-ng voice, speaking rate and sample rate."""
+
+
+def hear_afresh(
+    assistant: Assistant, cache_dir: Path, said: str, voice: Voice, wav: Path
+) -> Transcript:
+    """``said`` spoken in ``voice``, as a listener of its own hears it: what a shared one
+    heard before changes what it hears."""
+    name, rate, sample_rate = voice
+    speak(said, wav, voice=name, rate=rate, sample_rate=sample_rate)
+    heard = transcribe(Listener(PocketSphinxRecognizer(assistant.kb, cache_dir)), read_wav(wav))
+    assert heard is not None, said
+    return heard
+
+
 @pytest.mark.parametrize(
-    ("said", "voice", "rate", "sample_rate", "command"),
+    ("said", "voice", "command"),
     [
-        ("goodbye", "en-us+klatt3", 175, 22050, "goodbye"),
-        ("goodbye", "en-us+klatt", 175, 16000, "goodbye"),
-        ("again", "en-us+klatt4", 190, 44100, "repeat"),
+        ("goodbye", ("en-us+klatt3", 175, 22050), "goodbye"),
+        ("goodbye", ("en-us+klatt", 175, 16000), "goodbye"),
+        ("again", ("en-us+klatt4", 190, 44100), "repeat"),
     ],
 )
 def test_a_spoken_command_misheard_as_nothing_still_works(
-    assistant: Assistant,
-    cache_dir: Path,
-    tmp_path: Path,
-    said: str,
-    voice: str,
-    rate: int,
-    sample_rate: int,
-    command: str,
+    assistant: Assistant, cache_dir: Path, tmp_path: Path, said: str, voice: Voice, command: str
 ) -> None:
     # Heard as "i" or "i dead": one-word commands were ignored ("I don't have an answer
     # for that") though the recogniser's next guesses held them.
-    wav = speak(said, tmp_path / "c.wav", voice=voice, rate=rate, sample_rate=sample_rate)
-    # A listener of its own: what the shared one heard before changes what it hears.
-    heard = transcribe(Listener(PocketSphinxRecognizer(assistant.kb, cache_dir)), read_wav(wav))
-    assert heard is not None and find_command(heard.text) is None, heard
+    heard = hear_afresh(assistant, cache_dir, said, voice, tmp_path / "c.wav")
+    assert find_command(heard.text) is None, heard
     conversation = Conversation(assistant)
     conversation.turn("can anxiety cause twitching")
-    reply = conversation.turn(heard.text, heard.alternatives, heard=True, deeper=heard.deeper)
+    reply = conversation.turn_heard(heard)
     assert reply.command == command, (heard, reply.text)
+
+
+@pytest.mark.parametrize(
+    ("said", "voice", "meant"),
+    [
+        (
+            "my anxiety makes me twitch, is that normal",
+            ("en-us+klatt4", 150, 44100),
+            "anxiety-twitching",
+        ),
+        (
+            "should i make an appointment with a neurologist for my spasms",
+            ("en-us+klatt", 175, 16000),
+            "neurologist-for-spasms",
+        ),
+    ],
+)
+def test_words_misheard_unsurely_do_not_hide_the_question(
+    assistant: Assistant, cache_dir: Path, tmp_path: Path, said: str, voice: Voice, meant: str
+) -> None:
+    # Heard as "my anxiety make ate all ate is at the arm all" and "short i've taken
+    # appointments with a neurologist for my spasms": the guessed words outweighed the
+    # clear ones and the question was not understood. The recogniser's word posteriors
+    # mark the guesses, so the question is offered back.
+    heard = hear_afresh(assistant, cache_dir, said, voice, tmp_path / "q.wav")
+    assert len(heard.confidence) == len(heard.text.split()), heard
+    reply = assistant.ask_heard(heard)
+    assert [a.id for a in reply.alternatives] == [meant], (heard.text, reply.text)
 
 
 def test_two_assistants_building_the_speech_model_at_once_both_get_it(

@@ -410,12 +410,7 @@ def _ask_wav(
     listener = _listener(settings, assistant, args)
     for path in args.wav:
         transcript = transcribe(listener, read_wav(path))
-        if transcript is None:
-            reply = assistant.ask("")
-        else:
-            reply = assistant.ask(
-                transcript.text, transcript.alternatives, heard=True, deeper=transcript.deeper
-            )
+        reply = assistant.ask("") if transcript is None else assistant.ask_heard(transcript)
         heard = {
             "transcript": transcript.text if transcript else "",
             "engine": listener.recognizer.engine,

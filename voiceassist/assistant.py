@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .commands import find_command, find_confirmation
 from .config import Preferences
@@ -19,6 +19,9 @@ from .matcher import Matcher, MatchResult, ScoredEntry
 from .settings import Settings
 from .text import Analyzer, normalize
 from .triage import Triage, TriageResult
+
+if TYPE_CHECKING:
+    from .stt import Transcript
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -135,12 +138,25 @@ class Assistant:
         read_back: bool = True,
         heard: bool = False,
         deeper: Sequence[str] = (),
+        confidence: Sequence[float] = (),
     ) -> Reply:
         """Answer one utterance; ``alternatives`` are other recogniser hypotheses,
-        ``deeper`` less likely ones (only triaged), and ``heard`` says the words came
-        from a recogniser (and may be misheard)."""
+        ``deeper`` less likely ones (only triaged), ``heard`` says the words came
+        from a recogniser (and may be misheard) and ``confidence`` how sure it was of
+        each word of ``text``. Triage never looks at confidence: an unsure red flag
+        still escalates."""
         triage = self.triage.check_all([text, *alternatives], deeper)
-        return self.reply_to(text, alternatives, triage, read_back, heard)
+        return self.reply_to(text, alternatives, triage, read_back, heard, confidence)
+
+    def ask_heard(self, transcript: Transcript) -> Reply:
+        """Answer what a recogniser heard, with everything it says about it."""
+        return self.ask(
+            transcript.text,
+            transcript.alternatives,
+            heard=True,
+            deeper=transcript.deeper,
+            confidence=transcript.confidence,
+        )
 
     def reply_to(
         self,
@@ -149,11 +165,12 @@ class Assistant:
         triage: TriageResult | None,
         read_back: bool = True,
         heard: bool = False,
+        confidence: Sequence[float] = (),
     ) -> Reply:
         """The reply once triage is known (so a conversation need not triage twice)."""
         if not normalize(text) and not alternatives and triage is None:
             return Reply(text, "unknown", None, None, (), (NOT_HEARD,))
-        match = self.matcher.match_all([text, *alternatives], heard)
+        match = self.matcher.match_all([text, *alternatives], heard, confidence)
         return self.reply_for(text, triage, match, read_back)
 
     def reply_for(
@@ -210,10 +227,11 @@ class Conversation:
         alternatives: Sequence[str] = (),
         heard: bool = False,
         deeper: Sequence[str] = (),
+        confidence: Sequence[float] = (),
     ) -> Reply:
-        """Reply to one utterance; ``heard``: it came from a recogniser (``alternatives``
-        and ``deeper`` as for ``Assistant.ask``)."""
-        reply = self._turn(text, alternatives, heard, deeper)
+        """Reply to one utterance; ``heard``: it came from a recogniser (``alternatives``,
+        ``deeper`` and ``confidence`` as for ``Assistant.ask``)."""
+        reply = self._turn(text, alternatives, heard, deeper, confidence)
         if reply.kind in ("answer", "clarify") and not self.disclaimer_given:
             self.disclaimer_given = True
             reply = replace(reply, parts=(*reply.parts, self.assistant.fill(DISCLAIMER)))
@@ -223,8 +241,23 @@ class Conversation:
             self.on_reply(reply)
         return reply
 
+    def turn_heard(self, transcript: Transcript) -> Reply:
+        """Reply to what a recogniser heard, with everything it says about it."""
+        return self.turn(
+            transcript.text,
+            transcript.alternatives,
+            heard=True,
+            deeper=transcript.deeper,
+            confidence=transcript.confidence,
+        )
+
     def _turn(
-        self, text: str, alternatives: Sequence[str], heard: bool, deeper: Sequence[str]
+        self,
+        text: str,
+        alternatives: Sequence[str],
+        heard: bool,
+        deeper: Sequence[str],
+        confidence: Sequence[float],
     ) -> Reply:
         a = self.assistant
         triage = a.triage.check_all([text, *alternatives], deeper)
@@ -257,7 +290,9 @@ class Conversation:
                         tuple(a.answer_parts(chosen, read_back=False)),
                     )
                 )
-        reply = a.reply_to(text, alternatives, triage, self.preferences.read_back, heard)
+        reply = a.reply_to(
+            text, alternatives, triage, self.preferences.read_back, heard, confidence
+        )
         if reply.kind == "unknown" and triage is None:
             # Short commands are often misheard ("goodbye" as "i", "again" as "i dead")
             # while the recogniser's next guesses hold them; the best guess meant nothing.

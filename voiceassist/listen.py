@@ -143,6 +143,11 @@ def transcribe(listener: Listener, chunks: Iterable[AudioChunk]) -> Transcript |
         sum(p.seconds for p in parts),
         wake=any(p.wake for p in parts),
         deeper=_vary(heard, lambda p: p.deeper),
+        confidence=(
+            tuple(c for p in heard for c in p.confidence)
+            if all(p.confidence for p in heard)
+            else ()
+        ),
     )
 
 

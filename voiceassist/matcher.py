@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,10 @@ BETA = 0.8
 """Below 1, missing an entry's words costs more than extra words in the question."""
 ALTERNATIVE_PENALTY = 0.03
 """Score lost per rank below the recogniser's best hypothesis."""
+UNSURE_WEIGHT = 0.6
+"""What a heard word the recogniser was not at all sure of weighs, as a share of its
+weight; a sure word weighs all of it, and the share grows with the recogniser's
+confidence. Chosen on the spoken development set (see the README)."""
 MAX_QUESTION_CHARS = 2000
 MIN_OFFER_WORDS = 2
 """Content words a heard question needs before a weak match is offered back."""
@@ -138,8 +142,15 @@ class Matcher:
     def content_tokens(self, text: str) -> frozenset[str]:
         return frozenset(t for t in self._analyzer.tokens(text) if t not in STOPWORDS)
 
-    def scores(self, text: str, limit: int = 10) -> list[ScoredEntry]:
-        """The entries best matching ``text``, best first (at most ``limit``)."""
+    def scores(
+        self, text: str, limit: int = 10, sure: Mapping[str, float] | None = None
+    ) -> list[ScoredEntry]:
+        """The entries best matching ``text``, best first (at most ``limit``).
+
+        ``sure``: how sure the recogniser was of each heard word (by token, 0 to 1);
+        unsure words weigh less, so misheard ones ("tablets ate") do not drown the
+        words heard clearly. Words it does not name count as sure.
+        """
         # Nobody asks a 2,000-character question; the cut bounds time. (Triage reads it all.)
         all_tokens = self._analyzer.tokens(text[:MAX_QUESTION_CHARS])
         joined = self._vocab.join_split_words(all_tokens, ignore=STOPWORDS)
@@ -147,8 +158,10 @@ class Matcher:
         if not query:
             return []
         similar = {q: self._vocab.lookup(q) for q in query}
+        sure = sure or {}
         weight = {
             q: max((self._weight[v] for v in sims), default=self._unknown_weight)
+            * (UNSURE_WEIGHT + (1 - UNSURE_WEIGHT) * sure.get(q, 1.0))
             for q, sims in similar.items()
         }
         sentence = " ".join(all_tokens)
@@ -229,16 +242,21 @@ class Matcher:
     def match(self, text: str) -> MatchResult:
         return self.decide(self.scores(text))
 
-    def match_all(self, texts: Sequence[str], heard: bool = False) -> MatchResult:
+    def match_all(
+        self, texts: Sequence[str], heard: bool = False, confidence: Sequence[float] = ()
+    ) -> MatchResult:
         """Match recogniser hypotheses, best first; each entry keeps its best score.
 
         A lower-ranked hypothesis counts a little less, so a less likely reading
         cannot turn an off-topic question into a confident answer. ``heard``: the
         texts come from a recogniser, so a weak but clear match is offered back.
+        ``confidence``: how sure the recogniser was of each word of the first text;
+        the other texts share it for the words they have in common.
         """
+        sure = self._sure(texts[0], confidence) if texts and confidence else None
         merged: dict[str, ScoredEntry] = {}
         for rank, text in enumerate(texts):
-            for found in self.scores(text):
+            for found in self.scores(text, sure=sure):
                 scored = replace(found, score=found.score * (1 - ALTERNATIVE_PENALTY * rank))
                 current = merged.get(scored.entry.id)
                 if current is None or scored.score > current.score:
@@ -246,6 +264,18 @@ class Matcher:
         # One word ("see", often noise heard as a word) is too little to offer back.
         offer = heard and len(self.content_tokens(texts[0] if texts else "")) >= MIN_OFFER_WORDS
         return self.decide(sorted(merged.values(), key=lambda s: -s.score), offer)
+
+    def _sure(self, text: str, confidence: Sequence[float]) -> dict[str, float] | None:
+        """Token -> how sure the recogniser was of the word it came from (the surest,
+        if heard twice)."""
+        words = text.split()
+        if len(words) != len(confidence):
+            return None
+        sure: dict[str, float] = {}
+        for word, p in zip(words, confidence, strict=True):
+            for token in self._analyzer.tokens(word):
+                sure[token] = max(sure.get(token, 0.0), p)
+        return sure
 
     def decide(self, ranked: Sequence[ScoredEntry], offer: bool = False) -> MatchResult:
         """``offer``: a weak but clear match is offered back rather than unknown."""

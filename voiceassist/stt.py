@@ -42,6 +42,10 @@ class Transcript:
     """Hypotheses further down the recogniser's list, after ``alternatives``: too
     unlikely to answer from, but triaged (see ``triage.DEEPER_VOTES``). Only from the
     embedded engine before it is adapted to the voice."""
+    confidence: tuple[float, ...] = ()
+    """How sure the recogniser is of each word of ``text`` (0 to 1, in order): the
+    word's posterior probability. Empty when the engine gives none (Vosk with
+    alternatives)."""
 
 
 LANGUAGE_WEIGHT = 4.0
@@ -160,6 +164,7 @@ class PocketSphinxRecognizer:
             self.engine,
             self._bytes / 2 / RECOGNISER_RATE,
             deeper=tuple(others[self._alternatives :]),
+            confidence=_word_posteriors(self._decoder, best),
         )
 
 
@@ -260,6 +265,26 @@ def _finish(decoder: Any, alternatives: int) -> tuple[str, list[str]]:
     except (RuntimeError, ValueError, AttributeError):  # no lattice for very short input
         pass
     return best, others
+
+
+def _word_posteriors(decoder: Any, best: str) -> tuple[float, ...]:
+    """Each word of ``best``'s posterior probability, from the lattice ``_finish`` made.
+
+    Words misheard from sounds the language model has no words for ("tablets ate" for
+    "can I take") come out unsure; empty if the words do not line up with ``best``.
+    """
+    try:
+        decoder.get_prob()  # computes the posteriors that seg() then reports
+        words = [
+            (str(s.word).split("(")[0], float(s.prob))
+            for s in decoder.seg()
+            if not str(s.word).startswith(("<", "["))
+        ]
+    except (RuntimeError, ValueError, AttributeError):  # no lattice for very short input
+        return ()
+    if [w for w, _ in words] != best.split():
+        return ()
+    return tuple(min(1.0, p) for _, p in words)
 
 
 class VoskRecognizer:

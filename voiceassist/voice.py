@@ -270,9 +270,7 @@ class VoiceSession:
             _LOGGER.debug("Not answered: no wake phrase (%s)", transcript.text)
             return
         self.err.write(f"Heard: {transcript.text}\n")
-        reply = self.conversation.turn(
-            transcript.text, transcript.alternatives, heard=True, deeper=transcript.deeper
-        )
+        reply = self.conversation.turn_heard(transcript)
         # "Did you mean ...?" is answered without the wake phrase or a key press.
         if self._one_question and self.awake and reply.kind != "clarify":
             self._sleep()
