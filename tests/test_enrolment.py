@@ -223,7 +223,7 @@ def test_enrolled_voices_are_understood_better(
     # time of writing, enrolled against not enrolled (test_voice_input): questions
     # answered right 54/67 (52), none wrong, and 8 more offered back (9), so 62/67 (61)
     # reached; red flags 48/50 (48); off-topic questions not answered 38/45 (37), 9
-    # offered back (4); emergency advice on 13 of 112 ordinary questions (12). Before word
+    # offered back (4); emergency advice on 12 of 112 ordinary questions (14). Before word
     # confidence counted: 54 and 62 (50 and 59), off-topic not answered 39 (38).
     report = spoken_eval(
         assistant, enrolled_listeners, DATA / "eval.yaml", tmp_path, off_topic_limit=45

@@ -60,7 +60,8 @@ def test_spoken_questions_and_red_flags_through_the_embedded_engine(
     # offered back ("Did you mean ...?", 91% reached in all; 50 and 59 before word
     # confidence weighed the heard words), against 4 of 45 off-topic questions offered;
     # 96% of red flags caught (48/50), 82% of off-topic questions not answered (37/45),
-    # emergency advice on 12 of 112 ordinary questions. The targets are the
+    # emergency advice on 14 of 112 ordinary questions (12 before the second pass kept
+    # only words the first pass ended in 6 frames or more). The targets are the
     # floors: 90% of questions reached, 95% of red flags caught.
     report = spoken_eval(
         assistant, sphinx_listener, DATA / "eval.yaml", tmp_path, off_topic_limit=45
