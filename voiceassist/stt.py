@@ -206,8 +206,8 @@ def pocketsphinx_decoder(
         # (101), with no more false alarms, for about a third more decoding time.
         topn=TOP_GAUSSIANS,
         # The second pass scores every sound again once the utterance ends (a quarter of
-        # the decoding time). Leaving it the words the first pass barely ended decoded 5%
-        # faster and heard as well or better: on the spoken development set 105 of 120
+        # the decoding time). Leaving out words the first pass ended in fewer frames decoded
+        # 5% faster and heard as well or better: on the spoken development set 105 of 120
         # questions answered (4: 104), 106 of 117 red flags (105), 23 false alarms of 234
         # (24); on holdout.yaml and holdout2.yaml one more question reached each; on
         # eval.yaml the same questions and red flags, 2 more false alarms of 112. At 7 and
