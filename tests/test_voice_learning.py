@@ -50,7 +50,7 @@ def test_each_conversation_adapts_to_its_voice_and_catches_red_flags(
     # of the way in). Figures at the time of writing, against the same conversations not
     # learning: red flags 48/50 (47), questions answered right 48/67 (52) and 12 more
     # offered back (9), so 60 reached (61), none wrong; off-topic questions offered back
-    # 7 of 45 (7); emergency advice on 14 of 112 ordinary questions (14). Before word
+    # 7 of 45 (7); emergency advice on 13 of 112 ordinary questions (14). Before word
     # confidence counted: 50 and 11 offered, 61 reached (52 and 8, 60).
     listeners = {voice: learning_listener(assistant, cache_dir) for voice in VOICES}
     report = spoken_eval(
